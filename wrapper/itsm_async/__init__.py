@@ -1,0 +1,50 @@
+"""An async client for the Spiceworks Cloud Apps and Kloudless ITSM APIs."""
+
+from ._auth import TokenProvider
+from ._client import KloudlessClient, SpiceworksClient
+from ._exceptions import (
+    ApiConnectionError,
+    ApiError,
+    ApiTimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    ItsmError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseDecodeError,
+    ServerError,
+    UnprocessableEntityError,
+)
+from ._paging import Page, PagingError, Paginator
+from ._retry import RetryPolicy
+from ._transport import RetryEvent, RetryHook, RetryTransport
+from ._version import __version__
+
+__all__ = [
+    "ApiConnectionError",
+    "ApiError",
+    "ApiTimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "ItsmError",
+    "KloudlessClient",
+    "NotFoundError",
+    "Page",
+    "PagingError",
+    "Paginator",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseDecodeError",
+    "RetryEvent",
+    "RetryHook",
+    "RetryPolicy",
+    "RetryTransport",
+    "ServerError",
+    "SpiceworksClient",
+    "TokenProvider",
+    "UnprocessableEntityError",
+    "__version__",
+]

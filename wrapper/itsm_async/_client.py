@@ -1,0 +1,304 @@
+"""The two clients: lifecycle, options, and the send path every operation takes."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Awaitable, Callable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+import httpx
+
+from ._auth import TokenProvider, api_key_auth, bearer_auth
+from ._exceptions import (
+    ApiConnectionError,
+    ApiTimeoutError,
+    ResponseDecodeError,
+    error_from_response,
+    public_url,
+    request_id_of,
+)
+from ._generated import import_generated
+from ._paging import NumberedPages, Page, Paginator, PagingStyle, TokenPages
+from ._retry import RetryPolicy
+from ._transport import RETRY_POLICY_EXTENSION, RetryHook, RetryTransport
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from kloudless_itsm_client.api import Api as KloudlessApi
+    from spiceworks_client.api import Api as SpiceworksApi
+else:
+    SpiceworksApi = import_generated("spiceworks_client.api").Api
+    KloudlessApi = import_generated("kloudless_itsm_client.api").Api
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = httpx.Timeout(30, connect=5)
+SPICEWORKS_BASE_URL = "https://community.spiceworks.com"
+KLOUDLESS_BASE_URL = "https://api.kloudless.com/v1"
+
+
+class _Client:
+    """What both clients share: one ``httpx.AsyncClient`` and the send path."""
+
+    _paging: PagingStyle
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        auth: httpx.Auth,
+        retry: RetryPolicy | None,
+        timeout: httpx.Timeout | float | None,
+        transport: httpx.AsyncBaseTransport | None,
+        headers: Mapping[str, str] | None,
+        on_retry: RetryHook | None,
+    ) -> None:
+        self._retry_transport = RetryTransport(
+            transport if transport is not None else httpx.AsyncHTTPTransport(),
+            retry if retry is not None else RetryPolicy(),
+            on_retry=on_retry,
+        )
+        self._http = httpx.AsyncClient(
+            base_url=base_url,
+            auth=auth,
+            timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+            transport=self._retry_transport,
+            headers={"User-Agent": f"itsm-async/{__version__}", **(headers or {})},
+        )
+        self._retry_override: RetryPolicy | None = None
+        self._timeout_override: httpx.Timeout | None = None
+
+    def _bind(self) -> None:
+        """Bind the generated operation groups to this client."""
+        raise NotImplementedError
+
+    @property
+    def bound_parameters(self) -> Mapping[str, Any]:
+        """Path parameters bound once per client."""
+        return {}
+
+    @property
+    def retries(self) -> int:
+        """Retries this client has made so far, across all calls."""
+        return self._retry_transport.retries
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={str(self._http.base_url)!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool; the client cannot be used afterwards."""
+        await self._http.aclose()
+
+    def with_options(self, *, retry: RetryPolicy | None = None, timeout: httpx.Timeout | float | None = None) -> Self:
+        """A view of this client with other options for the calls made through it.
+
+        It shares the connection pool and credentials; closing either closes both.
+
+        Args:
+            retry: The retry policy for these calls (``RetryPolicy.never()`` for none).
+            timeout: The timeout for these calls.
+
+        Returns:
+            The view.
+        """
+        view = copy.copy(self)
+        if retry is not None:
+            view._retry_override = retry
+        if timeout is not None:
+            view._timeout_override = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        view._bind()
+        return view
+
+    def paginate(
+        self,
+        operation: Callable[..., Awaitable[Page[T]]],
+        /,
+        *,
+        max_items: int | None = None,
+        **params: Any,
+    ) -> Paginator[T]:
+        """Iterate over every item of a list operation, page by page, lazily.
+
+        Args:
+            operation: A bound list operation, e.g. ``client.tickets.list_tickets``.
+            max_items: Stop after this many items.
+            **params: The operation's keyword arguments (filters, page size).
+
+        Returns:
+            A paginator: ``async for`` items, or ``.pages()`` for whole pages.
+        """
+        return Paginator(operation, params, self._paging, max_items)
+
+    async def invoke(
+        self,
+        operation_id: str,
+        request: dict[str, Any],
+        parse_success: Callable[[httpx.Response], T],
+        parse_error: Callable[[httpx.Response], object],
+    ) -> tuple[httpx.Response, T]:
+        """Send one operation's request and parse the 2xx response.
+
+        The generated operation methods call this; it is public so that the
+        generated code can, not for direct use.
+
+        Raises:
+            ApiError: A subclass per status, for any status outside 2xx.
+            ApiConnectionError: No usable response (ApiTimeoutError for timeouts).
+            ResponseDecodeError: A 2xx body that does not parse.
+        """
+        extensions: dict[str, Any] = {}
+        if self._retry_override is not None:
+            extensions[RETRY_POLICY_EXTENSION] = self._retry_override
+        http_request = self._http.build_request(
+            **request,
+            timeout=self._timeout_override or httpx.USE_CLIENT_DEFAULT,
+            extensions=extensions,
+        )
+        method, url = http_request.method, public_url(http_request.url)
+        try:
+            response = await self._http.send(http_request)
+        except httpx.TimeoutException as exc:
+            raise ApiTimeoutError(f"timed out ({type(exc).__name__})", method=method, url=url) from exc
+        except httpx.DecodingError as exc:
+            raise ApiConnectionError(f"undecodable response content: {exc}", method=method, url=url) from exc
+        except httpx.HTTPError as exc:
+            raise ApiConnectionError(f"{type(exc).__name__}: {exc}", method=method, url=url) from exc
+        if not 200 <= response.status_code <= 299:
+            raise error_from_response(response, parse_error)
+        try:
+            parsed = parse_success(response)
+        except Exception as exc:  # noqa: BLE001 - any parse failure is a decode error, body kept
+            raise ResponseDecodeError(
+                f"{type(exc).__name__}: {exc}",
+                status_code=response.status_code,
+                method=method,
+                url=url,
+                body=response.content,
+                headers=response.headers,
+                request_id=request_id_of(response),
+            ) from exc
+        return response, parsed
+
+
+class SpiceworksClient(_Client, SpiceworksApi):
+    """An async client of the Spiceworks Cloud Apps API.
+
+    Operations are grouped by tag: ``await client.tickets.get_ticket(42)``.
+
+    Args:
+        token: An OAuth access token, or an async callable returning one
+            (called again to refresh it after a 401).
+        base_url: The API's root; the spec's server by default.
+        retry: The retry policy; ``RetryPolicy()`` by default.
+        timeout: ``httpx.Timeout(30, connect=5)`` by default.
+        transport: Any ``httpx.AsyncBaseTransport`` (a sandbox, a proxy, a fake).
+        headers: Extra headers sent with every request.
+        on_retry: Called with a ``RetryEvent`` before each retry.
+    """
+
+    _paging = NumberedPages()
+
+    def __init__(
+        self,
+        *,
+        token: str | TokenProvider,
+        base_url: str = SPICEWORKS_BASE_URL,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        headers: Mapping[str, str] | None = None,
+        on_retry: RetryHook | None = None,
+    ) -> None:
+        super().__init__(
+            base_url=base_url,
+            auth=bearer_auth(token),
+            retry=retry,
+            timeout=timeout,
+            transport=transport,
+            headers=headers,
+            on_retry=on_retry,
+        )
+        self._bind()
+
+    def _bind(self) -> None:
+        SpiceworksApi.__init__(self, self)
+
+
+class KloudlessClient(_Client, KloudlessApi):
+    """An async client of the Kloudless ITSM API for one connected account.
+
+    ``account_id`` is bound once: ``await client.incidents.list_incidents(page_size=50)``.
+
+    Args:
+        account_id: The connected account's id.
+        token: An OAuth bearer token, or an async callable returning one.
+        api_key: The application's API key (``Authorization: APIKey <key>``),
+            instead of ``token``.
+        base_url: The API's root; the spec's server by default.
+        retry: The retry policy; ``RetryPolicy()`` by default.
+        timeout: ``httpx.Timeout(30, connect=5)`` by default.
+        transport: Any ``httpx.AsyncBaseTransport``.
+        headers: Extra headers sent with every request.
+        on_retry: Called with a ``RetryEvent`` before each retry.
+
+    Raises:
+        ValueError: Neither or both of ``token`` and ``api_key``, or no ``account_id``.
+    """
+
+    _paging = TokenPages()
+
+    def __init__(
+        self,
+        *,
+        account_id: str | int,
+        token: str | TokenProvider | None = None,
+        api_key: str | TokenProvider | None = None,
+        base_url: str = KLOUDLESS_BASE_URL,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        headers: Mapping[str, str] | None = None,
+        on_retry: RetryHook | None = None,
+    ) -> None:
+        if (token is None) == (api_key is None):
+            raise ValueError("pass exactly one of token= and api_key=")
+        if account_id == "":
+            raise ValueError("account_id is empty")
+        self._account_id = str(account_id)
+        super().__init__(
+            base_url=base_url,
+            auth=bearer_auth(token) if token is not None else api_key_auth(api_key),  # type: ignore[arg-type]
+            retry=retry,
+            timeout=timeout,
+            transport=transport,
+            headers=headers,
+            on_retry=on_retry,
+        )
+        self._bind()
+
+    def _bind(self) -> None:
+        KloudlessApi.__init__(self, self)
+
+    @property
+    def account_id(self) -> str:
+        """The connected account every call is made for."""
+        return self._account_id
+
+    @property
+    def bound_parameters(self) -> Mapping[str, Any]:
+        return {"account_id": self._account_id}
+
+    def __repr__(self) -> str:
+        return f"KloudlessClient(account_id={self._account_id!r}, base_url={str(self._http.base_url)!r})"

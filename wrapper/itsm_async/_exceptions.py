@@ -1,0 +1,246 @@
+"""The exceptions raised by ``itsm_async``.
+
+Every failure of a client call is one of these; nothing from httpx, attrs or
+the generated code escapes untyped::
+
+    ItsmError
+    ├── ApiError                    the server answered with a non-2xx status
+    │   ├── BadRequestError             400
+    │   ├── AuthenticationError         401
+    │   ├── PermissionDeniedError       403
+    │   ├── NotFoundError               404
+    │   ├── ConflictError               409
+    │   ├── UnprocessableEntityError    422
+    │   ├── RateLimitError              429
+    │   └── ServerError                 5xx
+    ├── ApiConnectionError          no usable response: connect, read or protocol failure
+    │   └── ApiTimeoutError             a timeout
+    └── ResponseDecodeError         a 2xx body that is not JSON or does not fit the schema
+
+Messages and reprs name the method, the URL (without any userinfo) and the
+server's message; never a credential or a request header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from ._retry import parse_retry_after
+
+_MESSAGE_LIMIT = 300
+
+
+class ItsmError(Exception):
+    """The base class of every exception raised by a client call."""
+
+
+class ApiError(ItsmError):
+    """The server answered with a status outside 2xx.
+
+    Attributes hold what came back: ``status_code``, ``method``, ``url``,
+    ``request_id`` (from the ``X-Request-Id`` header or the error body's
+    ``id``), ``body`` (the raw bytes), ``headers``, and ``error``: the
+    spec's error model parsed from the body, or None when the status or
+    body is undocumented.
+    """
+
+    def __init__(
+        self,
+        *,
+        status_code: int,
+        method: str,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        error: object | None,
+        message: str | None,
+        request_id: str | None,
+    ) -> None:
+        self.status_code = status_code
+        self.method = method
+        self.url = url
+        self.body = body
+        self.headers = headers
+        self.error = error
+        self.message = message
+        self.request_id = request_id
+        text = f"{method} {url} returned {status_code}"
+        if message:
+            text += f": {message}"
+        if request_id:
+            text += f" (request id {request_id})"
+        super().__init__(text)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status_code={self.status_code}, method={self.method!r}, url={self.url!r})"
+
+
+class BadRequestError(ApiError):
+    """400: the server rejected the request as malformed."""
+
+
+class AuthenticationError(ApiError):
+    """401: the token or API key is missing, invalid or expired (after one refresh, with a provider)."""
+
+
+class PermissionDeniedError(ApiError):
+    """403: the credentials do not allow this request."""
+
+
+class NotFoundError(ApiError):
+    """404: the object, or the account, does not exist."""
+
+
+class ConflictError(ApiError):
+    """409: the request conflicts with the object's current state."""
+
+
+class UnprocessableEntityError(ApiError):
+    """422: the request was well-formed but its content is invalid."""
+
+
+class RateLimitError(ApiError):
+    """429: rate limited, after any retries.
+
+    ``retry_after`` is the server's requested delay in seconds (from
+    ``Retry-After``, seconds or HTTP date), or None when it gave none.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.retry_after = parse_retry_after(self.headers)
+
+
+class ServerError(ApiError):
+    """5xx: the server, or the service behind it, failed (after any retries)."""
+
+
+class ApiConnectionError(ItsmError):
+    """No usable response: the connection failed or dropped, or the protocol broke.
+
+    ``method`` and ``url`` name the request; the httpx exception is the
+    ``__cause__``.
+    """
+
+    def __init__(self, message: str, *, method: str, url: str) -> None:
+        self.method = method
+        self.url = url
+        super().__init__(f"{method} {url}: {message}")
+
+
+class ApiTimeoutError(ApiConnectionError):
+    """The request timed out (connect, read, write or pool), after any retries."""
+
+
+class ResponseDecodeError(ItsmError):
+    """A 2xx response whose body is not JSON or does not fit the spec's schema.
+
+    Nothing is lost: ``body`` holds the raw bytes, ``status_code``,
+    ``headers`` and ``request_id`` what came with them; the parsing
+    exception is the ``__cause__``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        method: str,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        request_id: str | None,
+    ) -> None:
+        self.status_code = status_code
+        self.method = method
+        self.url = url
+        self.body = body
+        self.headers = headers
+        self.request_id = request_id
+        super().__init__(f"{method} {url} returned {status_code} with an unreadable body: {message}")
+
+
+_STATUS_ERRORS: dict[int, type[ApiError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def error_class(status_code: int) -> type[ApiError]:
+    """The exception class for a non-2xx status.
+
+    Args:
+        status_code: Any status, also one outside the standard table (520).
+
+    Returns:
+        The class from the status table, ServerError for 5xx, else ApiError.
+    """
+    if status_code in _STATUS_ERRORS:
+        return _STATUS_ERRORS[status_code]
+    return ServerError if 500 <= status_code <= 599 else ApiError
+
+
+def public_url(url: httpx.URL) -> str:
+    """The URL as text without userinfo, safe for messages and logs."""
+    return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
+
+
+def request_id_of(response: httpx.Response, body: object = None) -> str | None:
+    """The request id from ``X-Request-Id`` or a Kloudless error body's ``id``."""
+    header = response.headers.get("x-request-id")
+    if header:
+        return header
+    if isinstance(body, dict) and "error_code" in body and isinstance(body.get("id"), str):
+        return str(body["id"])
+    return None
+
+
+def error_from_response(response: httpx.Response, parse_error: Callable[[httpx.Response], object]) -> ApiError:
+    """Build the typed error for a non-2xx response.
+
+    Args:
+        response: The response, body read.
+        parse_error: The operation's parser of its documented error bodies.
+
+    Returns:
+        The ApiError subclass for the status, carrying the raw body and, when
+        the body fits, the parsed error model.
+    """
+    try:
+        body: object = response.json()
+    except ValueError:
+        body = None
+    try:
+        error = parse_error(response)
+    except Exception:  # noqa: BLE001 - an undocumented body stays available raw
+        error = None
+    message: str | None = None
+    if isinstance(body, dict):
+        for key in ("message", "error", "detail"):
+            if isinstance(body.get(key), str):
+                message = body[key]
+                break
+    elif response.content:
+        message = response.text
+    if message is None:
+        message = response.reason_phrase or None
+    if message and len(message) > _MESSAGE_LIMIT:
+        message = message[:_MESSAGE_LIMIT] + "..."
+    return error_class(response.status_code)(
+        status_code=response.status_code,
+        method=response.request.method,
+        url=public_url(response.request.url),
+        body=response.content,
+        headers=response.headers,
+        error=error,
+        message=message,
+        request_id=request_id_of(response, body),
+    )

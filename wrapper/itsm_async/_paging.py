@@ -1,0 +1,150 @@
+"""Pages and paginators: ``async for`` over every item of any list operation.
+
+A page is any generated list model: codegen gives each list envelope a
+``page_items()`` method. A paging style reads a page and the parameters that
+fetched it and says which parameters fetch the next one, or that there is
+none. Pages are fetched lazily, one at a time, so memory holds one page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, Protocol, TypeVar
+
+from ._exceptions import ItsmError
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+logger = logging.getLogger("itsm_async")
+
+
+class Page(Protocol[T_co]):
+    """A page of a list response: every generated list envelope is one."""
+
+    def page_items(self) -> list[T_co]:
+        """The items on this page."""
+        ...
+
+
+class PagingStyle(Protocol):
+    """How one API pages: from a page and its parameters to the next parameters."""
+
+    def next_params(self, page: Any, params: Mapping[str, Any], first_page_size: int) -> dict[str, Any] | None:
+        """The parameters of the next page, or None after the last."""
+        ...
+
+
+def _field(obj: Any, name: str) -> Any:
+    value = getattr(obj, name, None)
+    # The generated models mark absent fields with a falsy Unset sentinel.
+    if value is None or (not value and not isinstance(value, int | str)):
+        return None
+    return value
+
+
+class NumberedPages:
+    """Spiceworks: ``page``/``per_page`` with ``meta.total_pages``.
+
+    Without ``meta``, an empty page or one shorter than ``per_page`` (or, when
+    ``per_page`` is not given, than the first page) is the last.
+    """
+
+    def next_params(self, page: Any, params: Mapping[str, Any], first_page_size: int) -> dict[str, Any] | None:
+        items = page.page_items()
+        if not items:
+            return None
+        current = params.get("page")
+        current = current if isinstance(current, int) else 1
+        meta = _field(page, "meta")
+        total_pages = _field(meta, "total_pages") if meta is not None else None
+        if isinstance(total_pages, int):
+            if current >= total_pages:
+                return None
+        else:
+            per_page = params.get("per_page")
+            full = per_page if isinstance(per_page, int) else first_page_size
+            if len(items) < full:
+                return None
+        return {**params, "page": current + 1}
+
+
+class TokenPages:
+    """Kloudless: ``page_size`` plus the ``next_page`` token until it is null."""
+
+    def next_params(self, page: Any, params: Mapping[str, Any], first_page_size: int) -> dict[str, Any] | None:
+        token = _field(page, "next_page")
+        if token is None or token == "":
+            return None
+        token = str(token)
+        if token == params.get("page"):
+            raise PagingError(f"the server returned page token {token!r} again; stopping to avoid a loop")
+        return {**params, "page": token}
+
+
+class PagingError(ItsmError):
+    """The server's paging information is inconsistent (e.g. a repeating page token)."""
+
+
+class Paginator(AsyncIterator[T]):
+    """Every item across all pages of a list operation, fetched lazily.
+
+    ``async for item in paginator`` yields items; ``paginator.pages()`` yields
+    whole pages. ``max_items`` stops early, fetching no page beyond it.
+
+    Args:
+        fetch: The bound list operation.
+        params: Its keyword arguments for the first page.
+        style: The API's paging style.
+        max_items: Stop after this many items; None for all.
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[..., Awaitable[Page[T]]],
+        params: Mapping[str, Any],
+        style: PagingStyle,
+        max_items: int | None = None,
+    ) -> None:
+        if max_items is not None and max_items < 0:
+            raise ValueError("max_items must be >= 0")
+        self._fetch = fetch
+        self._params = dict(params)
+        self._style = style
+        self._max_items = max_items
+        self._items: AsyncIterator[T] | None = None
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        """Yield whole pages, first to last (``max_items`` bounds the pages fetched)."""
+        params: dict[str, Any] | None = self._params
+        seen = 0
+        first_page_size: int | None = None
+        while params is not None and (self._max_items is None or seen < self._max_items):
+            page = await self._fetch(**params)
+            count = len(page.page_items())
+            if first_page_size is None:
+                first_page_size = count
+            seen += count
+            yield page
+            params = self._style.next_params(page, params, first_page_size)
+
+    async def _iter_items(self) -> AsyncIterator[T]:
+        remaining = self._max_items
+        if remaining == 0:
+            return
+        async for page in self.pages():
+            for item in page.page_items():
+                yield item
+                if remaining is not None:
+                    remaining -= 1
+                    if remaining == 0:
+                        return
+
+    def __aiter__(self) -> Paginator[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        if self._items is None:
+            self._items = self._iter_items()
+        return await self._items.__anext__()
