@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error import Error
 from ...models.list_devices_response_200 import ListDevicesResponse200
 from ...models.list_devices_type import ListDevicesType
 from ...types import UNSET, Response, Unset
@@ -40,11 +41,33 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ListDevicesResponse200 | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | ListDevicesResponse200 | None:
     if response.status_code == 200:
         response_200 = ListDevicesResponse200.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if 500 <= response.status_code <= 599:
+        response_5xx = Error.from_dict(response.json())
+
+        return response_5xx
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -61,12 +84,32 @@ def _parse_success(response: httpx.Response) -> ListDevicesResponse200:
 
 def _parse_error(response: httpx.Response) -> Any:
     """Parse an error response with its documented schema; None if undocumented."""
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if 500 <= response.status_code <= 599:
+        response_5xx = Error.from_dict(response.json())
+
+        return response_5xx
+
     return None
 
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListDevicesResponse200]:
+) -> Response[Error | ListDevicesResponse200]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -81,7 +124,7 @@ def sync_detailed(
     type_: ListDevicesType | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 25,
-) -> Response[ListDevicesResponse200]:
+) -> Response[Error | ListDevicesResponse200]:
     """List Inventory Devices
 
      Retrieves a paginated list of managed IT devices from the Spiceworks inventory. Devices include
@@ -98,7 +141,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListDevicesResponse200]
+        Response[Error | ListDevicesResponse200]
     """
 
     kwargs = _get_kwargs(
@@ -120,7 +163,7 @@ def sync(
     type_: ListDevicesType | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 25,
-) -> ListDevicesResponse200 | None:
+) -> Error | ListDevicesResponse200 | None:
     """List Inventory Devices
 
      Retrieves a paginated list of managed IT devices from the Spiceworks inventory. Devices include
@@ -137,7 +180,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListDevicesResponse200
+        Error | ListDevicesResponse200
     """
 
     return sync_detailed(
@@ -154,7 +197,7 @@ async def asyncio_detailed(
     type_: ListDevicesType | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 25,
-) -> Response[ListDevicesResponse200]:
+) -> Response[Error | ListDevicesResponse200]:
     """List Inventory Devices
 
      Retrieves a paginated list of managed IT devices from the Spiceworks inventory. Devices include
@@ -171,7 +214,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListDevicesResponse200]
+        Response[Error | ListDevicesResponse200]
     """
 
     kwargs = _get_kwargs(
@@ -191,7 +234,7 @@ async def asyncio(
     type_: ListDevicesType | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 25,
-) -> ListDevicesResponse200 | None:
+) -> Error | ListDevicesResponse200 | None:
     """List Inventory Devices
 
      Retrieves a paginated list of managed IT devices from the Spiceworks inventory. Devices include
@@ -208,7 +251,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListDevicesResponse200
+        Error | ListDevicesResponse200
     """
 
     return (

@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error import Error
 from ...models.list_tickets_response_200 import ListTicketsResponse200
 from ...models.list_tickets_status import ListTicketsStatus
 from ...types import UNSET, Response, Unset
@@ -43,11 +44,33 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ListTicketsResponse200 | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | ListTicketsResponse200 | None:
     if response.status_code == 200:
         response_200 = ListTicketsResponse200.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if 500 <= response.status_code <= 599:
+        response_5xx = Error.from_dict(response.json())
+
+        return response_5xx
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -64,12 +87,32 @@ def _parse_success(response: httpx.Response) -> ListTicketsResponse200:
 
 def _parse_error(response: httpx.Response) -> Any:
     """Parse an error response with its documented schema; None if undocumented."""
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if 500 <= response.status_code <= 599:
+        response_5xx = Error.from_dict(response.json())
+
+        return response_5xx
+
     return None
 
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListTicketsResponse200]:
+) -> Response[Error | ListTicketsResponse200]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -85,7 +128,7 @@ def sync_detailed(
     assigned_to: int | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 25,
-) -> Response[ListTicketsResponse200]:
+) -> Response[Error | ListTicketsResponse200]:
     """List Help Desk Tickets
 
      Retrieves a paginated list of Help Desk tickets from the Spiceworks platform. Results can be
@@ -103,7 +146,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListTicketsResponse200]
+        Response[Error | ListTicketsResponse200]
     """
 
     kwargs = _get_kwargs(
@@ -127,7 +170,7 @@ def sync(
     assigned_to: int | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 25,
-) -> ListTicketsResponse200 | None:
+) -> Error | ListTicketsResponse200 | None:
     """List Help Desk Tickets
 
      Retrieves a paginated list of Help Desk tickets from the Spiceworks platform. Results can be
@@ -145,7 +188,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListTicketsResponse200
+        Error | ListTicketsResponse200
     """
 
     return sync_detailed(
@@ -164,7 +207,7 @@ async def asyncio_detailed(
     assigned_to: int | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 25,
-) -> Response[ListTicketsResponse200]:
+) -> Response[Error | ListTicketsResponse200]:
     """List Help Desk Tickets
 
      Retrieves a paginated list of Help Desk tickets from the Spiceworks platform. Results can be
@@ -182,7 +225,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListTicketsResponse200]
+        Response[Error | ListTicketsResponse200]
     """
 
     kwargs = _get_kwargs(
@@ -204,7 +247,7 @@ async def asyncio(
     assigned_to: int | Unset = UNSET,
     page: int | Unset = 1,
     per_page: int | Unset = 25,
-) -> ListTicketsResponse200 | None:
+) -> Error | ListTicketsResponse200 | None:
     """List Help Desk Tickets
 
      Retrieves a paginated list of Help Desk tickets from the Spiceworks platform. Results can be
@@ -222,7 +265,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListTicketsResponse200
+        Error | ListTicketsResponse200
     """
 
     return (

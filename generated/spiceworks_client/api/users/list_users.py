@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error import Error
 from ...models.list_users_response_200 import ListUsersResponse200
 from ...models.list_users_role import ListUsersRole
 from ...types import UNSET, Response, Unset
@@ -37,11 +38,33 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ListUsersResponse200 | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | ListUsersResponse200 | None:
     if response.status_code == 200:
         response_200 = ListUsersResponse200.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if 500 <= response.status_code <= 599:
+        response_5xx = Error.from_dict(response.json())
+
+        return response_5xx
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -58,12 +81,32 @@ def _parse_success(response: httpx.Response) -> ListUsersResponse200:
 
 def _parse_error(response: httpx.Response) -> Any:
     """Parse an error response with its documented schema; None if undocumented."""
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if 500 <= response.status_code <= 599:
+        response_5xx = Error.from_dict(response.json())
+
+        return response_5xx
+
     return None
 
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListUsersResponse200]:
+) -> Response[Error | ListUsersResponse200]:
     return Response(
         status_code=response.status_code,
         content=response.content,
@@ -77,7 +120,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     role: ListUsersRole | Unset = UNSET,
     page: int | Unset = 1,
-) -> Response[ListUsersResponse200]:
+) -> Response[Error | ListUsersResponse200]:
     """List Platform Users
 
      Retrieves a list of Spiceworks users and technicians associated with the account. Includes basic
@@ -92,7 +135,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListUsersResponse200]
+        Response[Error | ListUsersResponse200]
     """
 
     kwargs = _get_kwargs(
@@ -112,7 +155,7 @@ def sync(
     client: AuthenticatedClient | Client,
     role: ListUsersRole | Unset = UNSET,
     page: int | Unset = 1,
-) -> ListUsersResponse200 | None:
+) -> Error | ListUsersResponse200 | None:
     """List Platform Users
 
      Retrieves a list of Spiceworks users and technicians associated with the account. Includes basic
@@ -127,7 +170,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListUsersResponse200
+        Error | ListUsersResponse200
     """
 
     return sync_detailed(
@@ -142,7 +185,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     role: ListUsersRole | Unset = UNSET,
     page: int | Unset = 1,
-) -> Response[ListUsersResponse200]:
+) -> Response[Error | ListUsersResponse200]:
     """List Platform Users
 
      Retrieves a list of Spiceworks users and technicians associated with the account. Includes basic
@@ -157,7 +200,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListUsersResponse200]
+        Response[Error | ListUsersResponse200]
     """
 
     kwargs = _get_kwargs(
@@ -175,7 +218,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     role: ListUsersRole | Unset = UNSET,
     page: int | Unset = 1,
-) -> ListUsersResponse200 | None:
+) -> Error | ListUsersResponse200 | None:
     """List Platform Users
 
      Retrieves a list of Spiceworks users and technicians associated with the account. Includes basic
@@ -190,7 +233,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListUsersResponse200
+        Error | ListUsersResponse200
     """
 
     return (
