@@ -17,7 +17,7 @@ from ._exceptions import (
     ServerError,
     UnprocessableEntityError,
 )
-from ._paging import Page, PagingError, Paginator
+from ._paging import Page, Paginator, PagingError
 from ._retry import RetryPolicy
 from ._transport import RetryEvent, RetryHook, RetryTransport
 from ._version import __version__
@@ -33,8 +33,8 @@ __all__ = [
     "KloudlessClient",
     "NotFoundError",
     "Page",
-    "PagingError",
     "Paginator",
+    "PagingError",
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseDecodeError",

@@ -179,7 +179,7 @@ class _Client:
             raise error_from_response(response, parse_error)
         try:
             parsed = parse_success(response)
-        except Exception as exc:  # noqa: BLE001 - any parse failure is a decode error, body kept
+        except Exception as exc:
             raise ResponseDecodeError(
                 f"{type(exc).__name__}: {exc}",
                 status_code=response.status_code,
@@ -272,14 +272,18 @@ class KloudlessClient(_Client, KloudlessApi):
         headers: Mapping[str, str] | None = None,
         on_retry: RetryHook | None = None,
     ) -> None:
-        if (token is None) == (api_key is None):
+        if token is not None and api_key is None:
+            auth = bearer_auth(token)
+        elif api_key is not None and token is None:
+            auth = api_key_auth(api_key)
+        else:
             raise ValueError("pass exactly one of token= and api_key=")
         if account_id == "":
             raise ValueError("account_id is empty")
         self._account_id = str(account_id)
         super().__init__(
             base_url=base_url,
-            auth=bearer_auth(token) if token is not None else api_key_auth(api_key),  # type: ignore[arg-type]
+            auth=auth,
             retry=retry,
             timeout=timeout,
             transport=transport,

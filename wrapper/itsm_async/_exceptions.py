@@ -195,7 +195,7 @@ def public_url(url: httpx.URL) -> str:
 
 def request_id_of(response: httpx.Response, body: object = None) -> str | None:
     """The request id from ``X-Request-Id`` or a Kloudless error body's ``id``."""
-    header = response.headers.get("x-request-id")
+    header: str | None = response.headers.get("x-request-id")
     if header:
         return header
     if isinstance(body, dict) and "error_code" in body and isinstance(body.get("id"), str):

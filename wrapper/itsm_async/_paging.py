@@ -9,7 +9,7 @@ none. Pages are fetched lazily, one at a time, so memory holds one page.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from ._exceptions import ItsmError
@@ -23,7 +23,7 @@ logger = logging.getLogger("itsm_async")
 class Page(Protocol[T_co]):
     """A page of a list response: every generated list envelope is one."""
 
-    def page_items(self) -> list[T_co]:
+    def page_items(self) -> Sequence[T_co]:
         """The items on this page."""
         ...
 

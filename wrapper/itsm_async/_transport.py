@@ -110,9 +110,7 @@ class RetryTransport(httpx.AsyncBaseTransport):
             return decision.delay
 
         try:
-            async for retrying in stamina.retry_context(
-                on=backoff_hook, attempts=policy.max_attempts, timeout=None
-            ):
+            async for retrying in stamina.retry_context(on=backoff_hook, attempts=policy.max_attempts, timeout=None):
                 with retrying:
                     attempt = retrying.num
                     response = await self._send_once(request)

@@ -1,0 +1,51 @@
+"""Every developer and CI task: `nox` runs the default list, `nox -s NAME` one."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "codegen_check", "tests", "contract"]
+nox.options.error_on_external_run = True
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite (everything but the Prism contract tests)."""
+    session.install("-e", ".[test,sandbox]")
+    session.run("pytest", "--ignore=tests/contract", *session.posargs)
+
+
+@nox.session
+def contract(session: nox.Session) -> None:
+    """Contract tests: every operation against Prism, the spec-validating mock."""
+    session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
+    session.install("-e", ".[test,sandbox]")
+    session.run("pytest", "tests/contract", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff, lint and format, over the hand-written code."""
+    session.install("-e", ".[lint]")
+    session.run("ruff", "check", "wrapper", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "wrapper", "tests", "noxfile.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over wrapper/ and tests/, typing test file included."""
+    session.install("-e", ".[typecheck,test,sandbox]")
+    session.run("mypy", "--strict", "wrapper", "tests")
+
+
+@nox.session
+def codegen(session: nox.Session) -> None:
+    """Regenerate generated/ from specs/."""
+    session.run("bash", "./codegen.sh", external=True)
+
+
+@nox.session
+def codegen_check(session: nox.Session) -> None:
+    """Fail, naming the files, when generated/ is stale."""
+    session.run("bash", "./codegen.sh", "--check", external=True)

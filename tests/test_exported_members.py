@@ -1,0 +1,17 @@
+"""The public API is what `itsm_async.__all__` lists, sorted, and nothing private."""
+
+import itsm_async
+
+
+def test_all_is_sorted_and_complete() -> None:
+    assert itsm_async.__all__ == sorted(itsm_async.__all__)
+    public = {name for name in dir(itsm_async) if not name.startswith("_")} | {"__version__"}
+    assert set(itsm_async.__all__) == public
+
+
+def test_exported_members_live_in_private_modules() -> None:
+    for name in itsm_async.__all__:
+        member = getattr(itsm_async, name)
+        if not isinstance(member, type):  # __version__, the TokenProvider alias
+            continue
+        assert member.__module__.startswith("itsm_async._"), (name, member.__module__)
