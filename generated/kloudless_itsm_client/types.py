@@ -3,6 +3,7 @@
 
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import IO, Any, BinaryIO, Generic, Literal, Protocol, TypeVar
+from urllib.parse import quote
 
 import httpx
 from attrs import define
@@ -59,6 +60,22 @@ class Response(Generic[T]):
     parsed: T
 
 
+def path_segment(name: str, value: object) -> str:
+    """Percent-encode a path parameter so that it stays one path segment.
+
+    ``/`` and ``?`` are encoded; an empty value, ``.`` or ``..`` is refused,
+    because URL normalisation (RFC 3986 section 5.2.4) would turn it into a
+    different resource, e.g. the whole collection.
+
+    Raises:
+        ValueError: The value would not address one segment.
+    """
+    text = str(value)
+    if text in ("", ".", ".."):
+        raise ValueError(f"path parameter {name!r} must not be {text!r}")
+    return quote(text, safe="")
+
+
 class Invoker(Protocol):
     """Sends one operation's request and parses its successful response.
 
@@ -86,4 +103,4 @@ class Invoker(Protocol):
         ...
 
 
-__all__ = ["UNSET", "File", "FileTypes", "Invoker", "RequestFiles", "Response", "Unset"]
+__all__ = ["UNSET", "File", "FileTypes", "Invoker", "RequestFiles", "Response", "Unset", "path_segment"]
