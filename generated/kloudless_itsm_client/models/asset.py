@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.asset_api import AssetApi
 from ..models.asset_type import AssetType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, isoformat_datetime
 
 if TYPE_CHECKING:
     from ..models.raw import Raw
@@ -91,11 +91,11 @@ class Asset:
 
         created: str | Unset = UNSET
         if not isinstance(self.created, Unset):
-            created = self.created.isoformat()
+            created = isoformat_datetime(self.created)
 
         modified: str | Unset = UNSET
         if not isinstance(self.modified, Unset):
-            modified = self.modified.isoformat()
+            modified = isoformat_datetime(self.modified)
 
         description = self.description
 

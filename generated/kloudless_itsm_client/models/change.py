@@ -13,7 +13,7 @@ from ..models.change_type import ChangeType
 from ..models.impact import Impact
 from ..models.priority import Priority
 from ..models.urgency import Urgency
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, isoformat_datetime
 
 if TYPE_CHECKING:
     from ..models.raw import Raw
@@ -128,7 +128,7 @@ class Change:
         if isinstance(self.end_date, Unset):
             end_date = UNSET
         elif isinstance(self.end_date, datetime.datetime):
-            end_date = self.end_date.isoformat()
+            end_date = isoformat_datetime(self.end_date)
         else:
             end_date = self.end_date
 
@@ -148,7 +148,7 @@ class Change:
         if isinstance(self.start_date, Unset):
             start_date = UNSET
         elif isinstance(self.start_date, datetime.datetime):
-            start_date = self.start_date.isoformat()
+            start_date = isoformat_datetime(self.start_date)
         else:
             start_date = self.start_date
 
@@ -160,11 +160,11 @@ class Change:
 
         created: str | Unset = UNSET
         if not isinstance(self.created, Unset):
-            created = self.created.isoformat()
+            created = isoformat_datetime(self.created)
 
         modified: str | Unset = UNSET
         if not isinstance(self.modified, Unset):
-            modified = self.modified.isoformat()
+            modified = isoformat_datetime(self.modified)
 
         description = self.description
 

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..models.impact import Impact
 from ..models.priority import Priority
 from ..models.urgency import Urgency
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, isoformat_datetime
 
 T = TypeVar("T", bound="ChangeCreate")
 
@@ -74,7 +74,7 @@ class ChangeCreate:
 
         end_date: str | Unset = UNSET
         if not isinstance(self.end_date, Unset):
-            end_date = self.end_date.isoformat()
+            end_date = isoformat_datetime(self.end_date)
 
         escalation = self.escalation
 
@@ -90,7 +90,7 @@ class ChangeCreate:
 
         start_date: str | Unset = UNSET
         if not isinstance(self.start_date, Unset):
-            start_date = self.start_date.isoformat()
+            start_date = isoformat_datetime(self.start_date)
 
         status = self.status
 

@@ -13,7 +13,7 @@ from ..models.priority import Priority
 from ..models.problem_api import ProblemApi
 from ..models.problem_type import ProblemType
 from ..models.urgency import Urgency
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, isoformat_datetime
 
 if TYPE_CHECKING:
     from ..models.raw import Raw
@@ -124,7 +124,7 @@ class Problem:
         if isinstance(self.due_date, Unset):
             due_date = UNSET
         elif isinstance(self.due_date, datetime.datetime):
-            due_date = self.due_date.isoformat()
+            due_date = isoformat_datetime(self.due_date)
         else:
             due_date = self.due_date
 
@@ -146,11 +146,11 @@ class Problem:
 
         created: str | Unset = UNSET
         if not isinstance(self.created, Unset):
-            created = self.created.isoformat()
+            created = isoformat_datetime(self.created)
 
         modified: str | Unset = UNSET
         if not isinstance(self.modified, Unset):
-            modified = self.modified.isoformat()
+            modified = isoformat_datetime(self.modified)
 
         description = self.description
 

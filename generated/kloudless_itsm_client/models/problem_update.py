@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..models.impact import Impact
 from ..models.priority import Priority
 from ..models.urgency import Urgency
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, isoformat_datetime
 
 T = TypeVar("T", bound="ProblemUpdate")
 
@@ -70,7 +70,7 @@ class ProblemUpdate:
 
         due_date: str | Unset = UNSET
         if not isinstance(self.due_date, Unset):
-            due_date = self.due_date.isoformat()
+            due_date = isoformat_datetime(self.due_date)
 
         escalation = self.escalation
 

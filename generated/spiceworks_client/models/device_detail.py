@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.device_type import DeviceType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, isoformat_datetime
 
 if TYPE_CHECKING:
     from ..models.device_detail_software_item import DeviceDetailSoftwareItem
@@ -83,7 +83,7 @@ class DeviceDetail:
 
         last_seen_at: str | Unset = UNSET
         if not isinstance(self.last_seen_at, Unset):
-            last_seen_at = self.last_seen_at.isoformat()
+            last_seen_at = isoformat_datetime(self.last_seen_at)
 
         cpu = self.cpu
 

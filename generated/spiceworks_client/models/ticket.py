@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.ticket_priority import TicketPriority
 from ..models.ticket_status import TicketStatus
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, isoformat_datetime
 
 if TYPE_CHECKING:
     from ..models.user_ref import UserRef
@@ -69,11 +69,11 @@ class Ticket:
 
         created_at: str | Unset = UNSET
         if not isinstance(self.created_at, Unset):
-            created_at = self.created_at.isoformat()
+            created_at = isoformat_datetime(self.created_at)
 
         updated_at: str | Unset = UNSET
         if not isinstance(self.updated_at, Unset):
-            updated_at = self.updated_at.isoformat()
+            updated_at = isoformat_datetime(self.updated_at)
 
         due_date: str | Unset = UNSET
         if not isinstance(self.due_date, Unset):
