@@ -8,8 +8,9 @@ none. Pages are fetched lazily, one at a time, so memory holds one page.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from ._exceptions import ItsmError
@@ -77,10 +78,7 @@ class TokenPages:
         token = _field(page, "next_page")
         if token is None or token == "":
             return None
-        token = str(token)
-        if token == params.get("page"):
-            raise PagingError(f"the server returned page token {token!r} again; stopping to avoid a loop")
-        return {**params, "page": token}
+        return {**params, "page": str(token)}
 
 
 class PagingError(ItsmError):
@@ -113,14 +111,20 @@ class Paginator(AsyncIterator[T]):
         self._params = dict(params)
         self._style = style
         self._max_items = max_items
-        self._items: AsyncIterator[T] | None = None
+        self._items: AsyncGenerator[T, None] | None = None
 
-    async def pages(self) -> AsyncIterator[Page[T]]:
+    async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Yield whole pages, first to last (``max_items`` bounds the pages fetched)."""
         params: dict[str, Any] | None = self._params
         seen = 0
         first_page_size: int | None = None
+        requested: set[object] = set()
         while params is not None and (self._max_items is None or seen < self._max_items):
+            # A page asked for twice means the server's paging cycles: stop rather than loop.
+            page_key = params.get("page")
+            if page_key in requested:
+                raise PagingError(f"the server led back to page {page_key!r}; stopping to avoid a loop")
+            requested.add(page_key)
             page = await self._fetch(**params)
             count = len(page.page_items())
             if first_page_size is None:
@@ -129,17 +133,20 @@ class Paginator(AsyncIterator[T]):
             yield page
             params = self._style.next_params(page, params, first_page_size)
 
-    async def _iter_items(self) -> AsyncIterator[T]:
+    async def _iter_items(self) -> AsyncGenerator[T, None]:
         remaining = self._max_items
         if remaining == 0:
             return
-        async for page in self.pages():
-            for item in page.page_items():
-                yield item
-                if remaining is not None:
-                    remaining -= 1
-                    if remaining == 0:
-                        return
+        # Close the page generator on an early stop, not at garbage collection
+        # (trio warns about async generators left unfinished).
+        async with contextlib.aclosing(self.pages()) as pages:
+            async for page in pages:
+                for item in page.page_items():
+                    yield item
+                    if remaining is not None:
+                        remaining -= 1
+                        if remaining == 0:
+                            return
 
     def __aiter__(self) -> Paginator[T]:
         return self
@@ -148,3 +155,8 @@ class Paginator(AsyncIterator[T]):
         if self._items is None:
             self._items = self._iter_items()
         return await self._items.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop early and release the page being read (``contextlib.aclosing`` calls it)."""
+        if self._items is not None:
+            await self._items.aclose()

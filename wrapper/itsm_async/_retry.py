@@ -10,7 +10,7 @@ import email.utils
 import math
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 import httpx
@@ -20,6 +20,10 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRAC
 
 #: Statuses worth another attempt: timeouts, rate limits and passing server failures.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def _statuses(statuses: Iterable[int]) -> frozenset[int]:
+    return frozenset(statuses)
 
 
 @attrs.frozen(kw_only=True)
@@ -54,7 +58,7 @@ class RetryPolicy:
     exp_base: float = attrs.field(default=2.0, validator=attrs.validators.ge(1))
     budget: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
     max_retry_after: float = attrs.field(default=60.0, validator=attrs.validators.ge(0))
-    retry_statuses: frozenset[int] = attrs.field(default=RETRY_STATUSES, converter=frozenset)
+    retry_statuses: frozenset[int] = attrs.field(default=RETRY_STATUSES, converter=_statuses)
     retry_non_idempotent: bool = False
 
     @classmethod
@@ -73,7 +77,11 @@ class RetryPolicy:
             Seconds to wait.
         """
         jitter = uniform(0, self.jitter) if self.jitter else 0.0
-        return min(self.max_backoff, self.initial_backoff * self.exp_base ** (retry - 1) + jitter)
+        try:
+            grown = self.initial_backoff * self.exp_base ** (retry - 1)
+        except OverflowError:
+            return self.max_backoff
+        return min(self.max_backoff, grown + jitter)
 
 
 @attrs.frozen

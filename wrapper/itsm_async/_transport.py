@@ -40,7 +40,7 @@ class RetryEvent:
 class RetryHook(Protocol):
     """Receives a :class:`RetryEvent` before each retry (metrics, tracing)."""
 
-    def __call__(self, event: RetryEvent) -> None: ...
+    def __call__(self, event: RetryEvent, /) -> None: ...
 
 
 class _RetryableResponse(Exception):

@@ -1,0 +1,273 @@
+"""Static credentials, token providers and the one-refresh-on-401 flow (``_auth.py``)."""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+import anyio.lowlevel
+import httpx
+import pytest
+
+from itsm_async import (
+    ApiConnectionError,
+    AuthenticationError,
+    KloudlessClient,
+    ResponseDecodeError,
+    SpiceworksClient,
+)
+from itsm_async._auth import HeaderAuth, api_key_auth, bearer_auth
+from spiceworks_client.models import TicketCreate
+
+SPICEWORKS_URL = "https://sw.test"
+KLOUDLESS_URL = "https://kl.test/v1"
+TOKEN = "sw-secret-token"
+API_KEY = "kl-secret-api-key"
+TICKET = {"ticket": {"id": 42, "summary": "Printer on fire"}}
+UNAUTHORIZED = {"error": "token expired"}
+
+
+class Provider:
+    """A token provider handing out ``fresh-1``, ``fresh-2``, ... and counting its calls."""
+
+    def __init__(self, prefix: str = "fresh") -> None:
+        self.prefix = prefix
+        self.calls = 0
+
+    async def __call__(self) -> str:
+        self.calls += 1
+        await anyio.lowlevel.checkpoint()  # a real provider awaits I/O: let other tasks run meanwhile
+        return f"{self.prefix}-{self.calls}"
+
+
+class Server:
+    """Answers 401 unless the Authorization header is one of ``accepted``; records requests."""
+
+    def __init__(self, *accepted: str, body: object = None, status: int = 200) -> None:
+        self.accepted = accepted
+        self.body = TICKET if body is None else body
+        self.status = status
+        self.requests: list[httpx.Request] = []
+        # The auth flow replays the same Request object with a new header, so
+        # the header is copied as it was when each request arrived.
+        self.authorizations: list[str | None] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        self.authorizations.append(request.headers.get("Authorization"))
+        if request.headers.get("Authorization") in self.accepted:
+            return httpx.Response(self.status, json=self.body)
+        return httpx.Response(401, json=UNAUTHORIZED)
+
+
+def spiceworks(server: Server, token: object) -> SpiceworksClient:
+    return SpiceworksClient(
+        token=token,  # type: ignore[arg-type]
+        base_url=SPICEWORKS_URL,
+        transport=httpx.MockTransport(server),
+    )
+
+
+async def test_static_token_is_sent_as_bearer() -> None:
+    server = Server(f"Bearer {TOKEN}")
+    async with spiceworks(server, TOKEN) as client:
+        await client.tickets.get_ticket(42)
+        await client.tickets.get_ticket(43)
+    assert server.authorizations == [f"Bearer {TOKEN}", f"Bearer {TOKEN}"]
+
+
+async def test_static_token_401_raises_without_retrying() -> None:
+    server = Server()
+    async with spiceworks(server, TOKEN) as client:
+        with pytest.raises(AuthenticationError) as caught:
+            await client.tickets.get_ticket(42)
+    assert server.authorizations == [f"Bearer {TOKEN}"]
+    assert caught.value.status_code == 401
+    assert caught.value.message == "token expired"
+
+
+async def test_provider_is_called_once_for_many_calls() -> None:
+    provider = Provider()
+    server = Server("Bearer fresh-1")
+    async with spiceworks(server, provider) as client:
+        assert provider.calls == 0  # lazily, on the first request
+        for ticket_id in (1, 2, 3):
+            await client.tickets.get_ticket(ticket_id)
+    assert provider.calls == 1
+    assert server.authorizations == ["Bearer fresh-1"] * 3
+
+
+async def test_401_refreshes_once_and_replays() -> None:
+    provider = Provider()
+    server = Server("Bearer fresh-2")
+    async with spiceworks(server, provider) as client:
+        result = await client.tickets.get_ticket(42)
+        assert result.to_dict() == TICKET
+        # The refreshed token is kept for later calls.
+        await client.tickets.get_ticket(43)
+    assert provider.calls == 2
+    assert server.authorizations == ["Bearer fresh-1", "Bearer fresh-2", "Bearer fresh-2"]
+    assert [request.url.path for request in server.requests] == [
+        "/api/v1/tickets/42",
+        "/api/v1/tickets/42",
+        "/api/v1/tickets/43",
+    ]
+
+
+async def test_refresh_replays_the_request_body() -> None:
+    provider = Provider()
+    server = Server("Bearer fresh-2", body={"ticket": {"id": 7}}, status=201)
+    async with spiceworks(server, provider) as client:
+        created = await client.tickets.create_ticket(body=TicketCreate(summary="New"))
+    assert created.to_dict() == {"ticket": {"id": 7}}
+    assert [request.method for request in server.requests] == ["POST", "POST"]
+    assert [json.loads(request.content) for request in server.requests] == [
+        {"summary": "New", "priority": "medium"}
+    ] * 2
+
+
+async def test_second_401_raises_without_a_loop() -> None:
+    provider = Provider()
+    server = Server()  # rejects every token
+    async with spiceworks(server, provider) as client:
+        with pytest.raises(AuthenticationError) as caught:
+            await client.tickets.get_ticket(42)
+    assert provider.calls == 2
+    assert server.authorizations == ["Bearer fresh-1", "Bearer fresh-2"]
+    assert caught.value.status_code == 401
+
+
+async def test_concurrent_401s_refresh_once() -> None:
+    calls = 5
+    provider = Provider()
+    stale_arrived = anyio.Event()
+    stale_count = 0
+    requests: list[str | None] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal stale_count
+        authorization = request.headers.get("Authorization")
+        requests.append(authorization)
+        if authorization == "Bearer fresh-1":
+            # Hold every stale request until all have arrived, so that all
+            # of them get their 401 and ask for a refresh at the same time.
+            stale_count += 1
+            if stale_count == calls:
+                stale_arrived.set()
+            await stale_arrived.wait()
+            return httpx.Response(401, json=UNAUTHORIZED)
+        return httpx.Response(200, json=TICKET)
+
+    results: list[object] = []
+    async with SpiceworksClient(token=provider, base_url=SPICEWORKS_URL, transport=httpx.MockTransport(handler)) as c:
+
+        async def call(ticket_id: int) -> None:
+            results.append(await c.tickets.get_ticket(ticket_id))
+
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as group:
+                for ticket_id in range(calls):
+                    group.start_soon(call, ticket_id)
+
+    assert provider.calls == 2
+    assert len(results) == calls
+    assert sorted(requests, key=str) == ["Bearer fresh-1"] * calls + ["Bearer fresh-2"] * calls
+
+
+async def test_api_key_is_sent_with_its_scheme() -> None:
+    server = Server(f"APIKey {API_KEY}", body={"id": "inc-1"})
+    async with KloudlessClient(
+        account_id="123", api_key=API_KEY, base_url=KLOUDLESS_URL, transport=httpx.MockTransport(server)
+    ) as client:
+        incident = await client.incidents.get_incident("inc-1")
+    assert incident.id == "inc-1"
+    assert server.authorizations == [f"APIKey {API_KEY}"]
+
+
+async def test_kloudless_token_is_sent_as_bearer() -> None:
+    server = Server(f"Bearer {TOKEN}", body={"id": "inc-1"})
+    async with KloudlessClient(
+        account_id="123", token=TOKEN, base_url=KLOUDLESS_URL, transport=httpx.MockTransport(server)
+    ) as client:
+        await client.incidents.get_incident("inc-1")
+    assert server.authorizations == [f"Bearer {TOKEN}"]
+
+
+async def test_api_key_provider_refreshes_on_401() -> None:
+    provider = Provider("key")
+    server = Server("APIKey key-2", body={"id": "inc-1"})
+    async with KloudlessClient(
+        account_id="123", api_key=provider, base_url=KLOUDLESS_URL, transport=httpx.MockTransport(server)
+    ) as client:
+        await client.incidents.get_incident("inc-1")
+    assert server.authorizations == ["APIKey key-1", "APIKey key-2"]
+
+
+def test_empty_static_credential_is_rejected() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        bearer_auth("")
+    with pytest.raises(ValueError, match="empty"):
+        SpiceworksClient(token="")
+
+
+async def test_provider_returning_no_token_is_an_error_before_sending() -> None:
+    server = Server()
+
+    async def empty() -> str:
+        return ""
+
+    async with spiceworks(server, empty) as client:
+        with pytest.raises(TypeError, match="no token"):
+            await client.tickets.get_ticket(42)
+    assert server.requests == []
+
+
+def test_sync_use_is_refused() -> None:
+    with (
+        httpx.Client(auth=bearer_auth(TOKEN), transport=httpx.MockTransport(Server())) as http,
+        pytest.raises(RuntimeError, match="async-only"),
+    ):
+        http.get("https://sw.test/")
+
+
+def test_auth_repr_never_shows_the_secret() -> None:
+    static = bearer_auth(TOKEN)
+    assert repr(static) == "HeaderAuth(scheme='Bearer', credential=<static, redacted>)"
+    assert TOKEN not in str(static)
+    key = api_key_auth(API_KEY)
+    assert repr(key) == "HeaderAuth(scheme='APIKey', credential=<static, redacted>)"
+    assert API_KEY not in repr(key)
+    assert repr(HeaderAuth("Bearer", Provider())) == "HeaderAuth(scheme='Bearer', credential=<provider, redacted>)"
+
+
+async def test_client_repr_never_shows_the_secret() -> None:
+    async with SpiceworksClient(token=TOKEN, base_url=SPICEWORKS_URL) as sw:
+        assert repr(sw) == "SpiceworksClient(base_url='https://sw.test')"
+        assert TOKEN not in repr(sw)
+        assert TOKEN not in str(sw)
+    async with KloudlessClient(account_id="123", api_key=API_KEY, base_url=KLOUDLESS_URL) as kl:
+        assert repr(kl) == "KloudlessClient(account_id='123', base_url='https://kl.test/v1/')"
+        assert API_KEY not in repr(kl)
+
+
+async def test_exceptions_never_show_the_secret() -> None:
+    def connect_error(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    def broken_json(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"<html>", headers={"X-Request-Id": "r-1"})
+
+    errors: list[Exception] = []
+    for handler in (Server(), connect_error, broken_json):
+        async with SpiceworksClient(
+            token=TOKEN, base_url=SPICEWORKS_URL, transport=httpx.MockTransport(handler)
+        ) as client:
+            with pytest.raises((AuthenticationError, ApiConnectionError, ResponseDecodeError)) as caught:
+                await client.tickets.get_ticket(42)
+            errors.append(caught.value)
+    assert [type(error) for error in errors] == [AuthenticationError, ApiConnectionError, ResponseDecodeError]
+    for error in errors:
+        assert TOKEN not in str(error)
+        assert TOKEN not in repr(error)
+        assert TOKEN not in repr(vars(error))
+        assert "sw.test/api/v1/tickets/42" in str(error)
