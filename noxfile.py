@@ -25,6 +25,13 @@ def contract(session: nox.Session) -> None:
 
 
 @nox.session
+def demo(session: nox.Session) -> None:
+    """The demo against the sandbox on loopback (or the real APIs, given credentials)."""
+    session.install("-e", ".[sandbox]")
+    session.run("python", "-m", "itsm_async.demo", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """Ruff, lint and format, over the hand-written code."""
     session.install("-e", ".[lint]")

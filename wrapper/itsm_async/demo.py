@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import sys
 import time
@@ -55,10 +56,16 @@ def _progress(text: str) -> None:
     print(f"  {text}", end=end, file=sys.stderr, flush=True)
 
 
+def _progress_done() -> None:
+    if sys.stderr.isatty():
+        _progress_done()
+
+
 async def _mirror_urgent_tickets(sw: SpiceworksClient, kl: KloudlessClient, report: Report) -> None:
     urgent = []
-    pages = sw.paginate(sw.tickets.list_tickets, status=_sw_models.ListTicketsStatus.OPEN, per_page=50)
+    pages = sw.paginate(sw.tickets.list_tickets, status=_sw_models.ListTicketsStatus.OPEN, per_page=10)
     async for page in pages.pages():
+        assert isinstance(page, _sw_models.ListTicketsResponse200)
         report.pages += 1
         tickets = page.page_items()
         report.open_tickets += len(tickets)
@@ -66,7 +73,7 @@ async def _mirror_urgent_tickets(sw: SpiceworksClient, kl: KloudlessClient, repo
         meta = page.meta
         total = meta.total_pages if meta and isinstance(meta.total_pages, int) else "?"
         _progress(f"paging open tickets: page {report.pages} of {total}, {report.open_tickets} tickets")
-    print(file=sys.stderr)
+    _progress_done()
     for ticket in urgent:
         assert isinstance(ticket.id, int)
         incident = await kl.incidents.create_incident(
@@ -85,7 +92,7 @@ async def _mirror_urgent_tickets(sw: SpiceworksClient, kl: KloudlessClient, repo
         )
         report.mirrored.append((ticket.id, str(incident.id)))
         _progress(f"mirrored {len(report.mirrored)} of {len(urgent)} urgent tickets")
-    print(file=sys.stderr)
+    _progress_done()
 
 
 async def _expired_servers(sw: SpiceworksClient, report: Report, today: dt.date) -> None:
@@ -182,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7, help="sandbox seed (sandbox only)")
     parser.add_argument("--no-faults", action="store_true", help="sandbox without fault injection")
     args = parser.parse_args(argv)
+    # stamina reports each retry on its logger at WARNING; the summary counts them instead.
+    logging.getLogger("stamina").setLevel(logging.ERROR)
     clients = _real_clients()
     if clients is not None:
         print("Using the real APIs (SPICEWORKS_TOKEN and KLOUDLESS_* are set).", file=sys.stderr)

@@ -1,0 +1,74 @@
+"""The demo: its work, its read-back and its command line, against the sandbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+import pytest
+
+from itsm_async import NotFoundError, demo
+from itsm_async.sandbox import Sandbox
+from kloudless_itsm_client.models import IncidentCreate
+from spiceworks_client.models import ListTicketsStatus, TicketDetail
+
+
+async def test_demo_mirrors_urgent_tickets_and_reads_them_back() -> None:
+    with Sandbox(seed=3, check_responses=True) as sandbox:
+        async with sandbox.spiceworks_client() as sw, sandbox.kloudless_client() as kl:
+            open_tickets = [t async for t in sw.paginate(sw.tickets.list_tickets, status=ListTicketsStatus.OPEN)]
+            urgent = {t.id for t in open_tickets if str(t.priority) == "urgent"}
+
+            report = await demo.run(sw, kl, today=dt.date(2026, 1, 1))
+
+            assert report.problems == []
+            assert report.open_tickets == len(open_tickets)
+            assert report.pages >= 2
+            assert {ticket_id for ticket_id, _ in report.mirrored} == urgent
+            assert report.verified == len(urgent) > 0
+            for ticket_id, incident_id in report.mirrored:
+                incident = await kl.incidents.get_incident(incident_id)
+                assert str(incident.priority) == "critical"
+                detail = (await sw.tickets.get_ticket(ticket_id)).ticket
+                assert isinstance(detail, TicketDetail)
+                assert f"Mirrored to Kloudless incident {incident_id}" in [c.body for c in detail.comments or []]
+            assert sandbox.stats.creates["incidents"] == len(urgent)
+            assert sandbox.stats.creates["comments"] == len(urgent)
+            assert report.expired_servers
+            assert all(expiry < dt.date(2026, 1, 1) for _, expiry in report.expired_servers)
+
+    text = demo.summary(report, retries=3, elapsed=1.5)
+    assert f"urgent tickets mirrored:   {len(urgent)}" in text
+    assert "retries performed:         3" in text
+    assert "PROBLEM" not in text
+
+
+async def test_demo_fails_when_its_work_does_not_read_back() -> None:
+    with Sandbox(seed=3) as sandbox:
+        async with sandbox.spiceworks_client() as sw, sandbox.kloudless_client() as kl:
+            report = await demo.run(sw, kl, today=dt.date(2026, 1, 1))
+            ticket_id, incident_id = report.mirrored[0]
+            await kl.incidents.delete_incident(incident_id)
+            with pytest.raises(NotFoundError):
+                await demo._read_back(sw, kl, demo.Report(mirrored=[(ticket_id, incident_id)]))
+            # An incident that exists but names another ticket is a problem, not a pass.
+            other = await kl.incidents.create_incident(body=IncidentCreate(description="unrelated"))
+            again = demo.Report(mirrored=[(ticket_id, str(other.id))])
+            await demo._read_back(sw, kl, again)
+            assert again.verified == 0
+            assert again.problems == [f"incident {other.id} does not name ticket {ticket_id}"]
+
+
+def test_demo_command_runs_on_the_sandbox_with_faults() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPICEWORKS_", "KLOUDLESS_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "itsm_async.demo"], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "running against the embedded sandbox" in result.stderr
+    assert "paging open tickets: page 1 of" in result.stderr
+    assert "read back and verified:" in result.stdout
+    assert "faults injected" in result.stdout
+    assert "PROBLEM" not in result.stdout
