@@ -16,9 +16,8 @@ from ._retry import RetryPolicy
 #: Light faults on reads: rate limits and unavailability with Retry-After,
 #: gateway errors, dropped connections and slow answers, 6% in all. Writes are
 #: left alone, as a POST that fails after the server acted is not retried.
-LIGHT_FAULTS = ",".join(
-    ["429=0.015", "503=0.01", "500=0.01", "502=0.005", "504=0.005", "drop=0.005", "slow=0.01"]
-    + ["retry_after=0.1", "delay=0.05", "methods=GET"]
+LIGHT_FAULTS = (
+    "429=0.015,503=0.01,500=0.01,502=0.005,504=0.005,drop=0.005,slow=0.01,retry_after=0.1,delay=0.05,methods=GET"
 )
 
 _ADDRESS = re.compile(r"Spiceworks (http://\S+?),")
