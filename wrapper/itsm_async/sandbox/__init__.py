@@ -1,0 +1,32 @@
+"""A stateful sandbox of the Spiceworks Cloud Apps and Kloudless ITSM APIs.
+
+In process::
+
+    sandbox = Sandbox(seed=7)
+    async with sandbox.spiceworks_client() as client:
+        page = await client.tickets.list_tickets(status=ListTicketsStatus.OPEN)
+
+As a server: ``python -m itsm_async.sandbox --port 8400``.
+
+Needs the ``sandbox`` extra (openapi-core, starlette, uvicorn).
+"""
+
+from ._errors import ResponseContractError
+from ._faults import FAULT_KINDS, ConnectionDropped, FaultConfig, FaultInjector
+from ._sandbox import IN_PROCESS_URL, Sandbox
+from ._seed import SeedCounts
+from ._stats import Stats
+from ._transport import SandboxTransport
+
+__all__ = [
+    "FAULT_KINDS",
+    "IN_PROCESS_URL",
+    "ConnectionDropped",
+    "FaultConfig",
+    "FaultInjector",
+    "ResponseContractError",
+    "Sandbox",
+    "SandboxTransport",
+    "SeedCounts",
+    "Stats",
+]

@@ -1,0 +1,121 @@
+"""``python -m itsm_async.sandbox``: serve the sandbox over HTTP with uvicorn.
+
+Example::
+
+    python -m itsm_async.sandbox --port 8400 --seed 7 --db sandbox.db --faults "429=0.1,drop=0.02"
+
+Spiceworks is then at ``http://127.0.0.1:8400`` (paths ``/api/v1/...``),
+Kloudless at ``http://127.0.0.1:8400/v1`` (account ``123``), the counters
+at ``/_sandbox/stats``. ``--port 0`` picks a free port; the first line
+printed names the address.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import sys
+from collections.abc import Sequence
+
+import attrs
+import uvicorn
+
+from ._faults import ConnectionDropped, FaultConfig
+from ._sandbox import Sandbox
+from ._seed import SeedCounts
+
+
+class _QuietDrops(logging.Filter):
+    """Logs an injected dropped connection as one line, not as an application crash."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, ConnectionDropped):
+            record.msg, record.args = "%s", (str(error),)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+def _faults(text: str) -> FaultConfig:
+    try:
+        return FaultConfig.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m itsm_async.sandbox",
+        description="Serve a stateful sandbox of the Spiceworks Cloud Apps and Kloudless ITSM APIs.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8400, help="port, 0 for any free one (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the generated data (default: %(default)s)")
+    parser.add_argument("--db", metavar="PATH", help="keep the data in this SQLite file across restarts")
+    parser.add_argument("--account-id", default="123", help="the Kloudless account served (default: %(default)s)")
+    parser.add_argument(
+        "--faults",
+        type=_faults,
+        default=FaultConfig(),
+        metavar="SPEC",
+        help="faults to inject, e.g. '429=0.1,503=0.05,drop=0.02,slow=0.1,delay=0.3' or 'script=429+ok+drop'",
+    )
+    parser.add_argument("--fault-seed", type=int, default=0, help="seed of the faults' random stream")
+    parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    defaults = SeedCounts()
+    for field in attrs.fields(SeedCounts):
+        parser.add_argument(
+            f"--{field.name}",
+            type=int,
+            metavar="N",
+            help=f"{field.name} to generate (default: {getattr(defaults, field.name)})",
+        )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the sandbox server until interrupted.
+
+    Args:
+        argv: The arguments, ``sys.argv[1:]`` by default.
+
+    Returns:
+        The exit status.
+    """
+    args = build_parser().parse_args(argv)
+    chosen = {f.name: getattr(args, f.name) for f in attrs.fields(SeedCounts) if getattr(args, f.name) is not None}
+    sandbox = Sandbox(
+        seed=args.seed,
+        counts=SeedCounts(**chosen),
+        db_path=args.db,
+        faults=args.faults,
+        fault_seed=args.fault_seed,
+        account_id=args.account_id,
+    )
+    family = socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM)[0][0]
+    # Binding here, not in uvicorn, makes --port 0 usable: the port is known before serving.
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+        host, port = sock.getsockname()[:2]
+        root = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+        print(
+            f"itsm-async sandbox (seed {sandbox.seed}): Spiceworks {root}, Kloudless {root}/v1 "
+            f"(account {args.account_id}), stats {root}/_sandbox/stats",
+            flush=True,
+        )
+        logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
+        server = uvicorn.Server(uvicorn.Config(sandbox.app, log_level=args.log_level, lifespan="on"))
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        sandbox.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

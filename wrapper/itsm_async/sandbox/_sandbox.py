@@ -1,0 +1,153 @@
+"""The sandbox: seeded data, both APIs as one ASGI app, faults and counters."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from .. import KloudlessClient, SpiceworksClient
+from ._admin import admin_app
+from ._api import Dispatcher
+from ._app import SandboxApp
+from ._clock import SEED_EPOCH, utc_now
+from ._faults import FaultConfig, FaultInjector
+from ._seed import SeedCounts, seed_store
+from ._sqlite import SqliteStore
+from ._stats import Stats
+from ._store import MemoryStore, Store
+from ._transport import SandboxTransport
+
+#: The base URL in-process clients use; any host works, this one is reserved (RFC 2606).
+IN_PROCESS_URL = "http://sandbox.test"
+
+
+class Sandbox:
+    """A stateful fake of the Spiceworks Cloud Apps and Kloudless ITSM APIs.
+
+    Both APIs are one ASGI app (:attr:`app`): Spiceworks at ``/api/v1/...``,
+    Kloudless at ``/v1/accounts/{account_id}/itsm/...``. Use it in process
+    through :meth:`transport` (or the client helpers), or serve it with
+    ``python -m itsm_async.sandbox``.
+
+    Args:
+        seed: The seed of the generated data.
+        counts: How many records of each kind to generate.
+        db_path: Keep the data in this SQLite file across restarts (seeded
+            only when the file is new); in memory when None.
+        faults: Faults to inject (a config or its ``--faults`` text); none by default.
+        fault_seed: The seed of the faults' random stream.
+        account_id: The Kloudless account served (others are 404).
+        epoch: The "now" of the generated data.
+        clock: The time given to created and changed records.
+        check_responses: Check every answer against its spec and raise
+            ``ResponseContractError`` for one that breaks it (for tests).
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 7,
+        counts: SeedCounts | None = None,
+        db_path: str | os.PathLike[str] | None = None,
+        faults: FaultConfig | str | None = None,
+        fault_seed: int = 0,
+        account_id: str = "123",
+        epoch: datetime = SEED_EPOCH,
+        clock: Callable[[], datetime] = utc_now,
+        check_responses: bool = False,
+    ) -> None:
+        self.account_id = account_id
+        self._store: Store = MemoryStore() if db_path is None else SqliteStore(db_path)
+        stored = self._store.get_meta("seed")
+        if stored is None:
+            self._seed, self._counts, self._epoch = seed, counts or SeedCounts(), epoch
+            seed_store(self._store, seed=seed, counts=self._counts, epoch=epoch)
+        else:
+            # An existing database keeps the data it was made with, and resets to it.
+            self._seed = int(stored)
+            self._counts = SeedCounts(**json.loads(self._store.get_meta("counts") or "{}"))
+            self._epoch = datetime.fromisoformat(self._store.get_meta("epoch") or epoch.isoformat())
+        self.stats = Stats()
+        config = FaultConfig.parse(faults) if isinstance(faults, str) else faults
+        self.faults = FaultInjector(config, seed=fault_seed, counts=self.stats.faults)
+        dispatcher = Dispatcher(
+            store=self._store,
+            stats=self.stats,
+            account_id=account_id,
+            clock=clock,
+            check_responses=check_responses,
+        )
+        self.app = SandboxApp(dispatcher=dispatcher, faults=self.faults, stats=self.stats, admin=admin_app(self))
+
+    @property
+    def seed(self) -> int:
+        """The seed the data was generated from (a reopened database's own)."""
+        return self._seed
+
+    @property
+    def counts(self) -> SeedCounts:
+        """How many records of each kind were generated (a reopened database's own)."""
+        return self._counts
+
+    def transport(self) -> SandboxTransport:
+        """An ``httpx.ASGITransport`` to the app, for any httpx client."""
+        return SandboxTransport(app=self.app)
+
+    def spiceworks_client(self, **options: Any) -> SpiceworksClient:
+        """A Spiceworks client of this sandbox, in process.
+
+        Args:
+            **options: ``SpiceworksClient`` arguments; ``token``, ``base_url``
+                and ``transport`` default to the sandbox's.
+
+        Returns:
+            The client (an async context manager).
+        """
+        options.setdefault("token", "sandbox-token")
+        options.setdefault("base_url", IN_PROCESS_URL)
+        options.setdefault("transport", self.transport())
+        return SpiceworksClient(**options)
+
+    def kloudless_client(self, **options: Any) -> KloudlessClient:
+        """A Kloudless client of this sandbox's account, in process.
+
+        Args:
+            **options: ``KloudlessClient`` arguments; ``account_id``,
+                ``api_key`` (unless ``token`` is given), ``base_url`` and
+                ``transport`` default to the sandbox's.
+
+        Returns:
+            The client (an async context manager).
+        """
+        options.setdefault("account_id", self.account_id)
+        if "token" not in options:
+            options.setdefault("api_key", "sandbox-api-key")
+        options.setdefault("base_url", f"{IN_PROCESS_URL}/v1")
+        options.setdefault("transport", self.transport())
+        return KloudlessClient(**options)
+
+    def reset(self) -> None:
+        """Restore the seed data, zero the counters and restart the fault script."""
+        self._store.clear()
+        seed_store(self._store, seed=self._seed, counts=self._counts, epoch=self._epoch)
+        self.stats.reset()
+        self.faults.reset()
+
+    def close(self) -> None:
+        """Release the storage (close the database)."""
+        self._store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

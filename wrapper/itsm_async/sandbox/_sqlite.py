@@ -1,0 +1,165 @@
+"""The SQLite store: the sandbox's state kept in one file across restarts.
+
+One table per collection: the record as JSON, plus a column for each field
+an index filters on. Lists are indexed queries: numbered pages use
+``LIMIT``/``OFFSET`` and keyset pages ``id > ?``, so neither reads the whole
+table. The stdlib driver is enough: calls take microseconds, so they run on
+the event loop rather than in a thread.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ._store import INDEXES, Record, index_for
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _columns(collection: str) -> list[str]:
+    return sorted({field for index in INDEXES[collection] for field in index})
+
+
+class SqliteStore:
+    """Records in an SQLite database file, created on first use.
+
+    Args:
+        path: The database file (``:memory:`` for a private in-memory one).
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        # Autocommit: every write is durable at once; seeding opens its own
+        # transaction for speed.
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._create()
+
+    def _create(self) -> None:
+        for collection, indexes in INDEXES.items():
+            extra = "".join(f", {_quote(c)}" for c in _columns(collection))
+            table = _quote(collection)
+            self._db.execute(
+                f"CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL{extra})"
+            )
+            for fields in indexes:
+                name = _quote(f"{collection}__{'__'.join(fields)}")
+                columns = ", ".join(_quote(f) for f in fields)
+                self._db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
+        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+    def insert(self, collection: str, record: Record) -> Record:
+        body = {k: v for k, v in record.items() if k != "id"}
+        columns = _columns(collection)
+        names = ", ".join(["data", *map(_quote, columns)])
+        marks = ", ".join("?" * (len(columns) + 1))
+        cursor = self._db.execute(
+            f"INSERT INTO {_quote(collection)} ({names}) VALUES ({marks})",  # noqa: S608 - names from INDEXES
+            [json.dumps(body), *(body.get(c) for c in columns)],
+        )
+        assert cursor.lastrowid is not None
+        return {**body, "id": cursor.lastrowid}
+
+    def insert_many(self, collection: str, records: Iterable[Record]) -> None:
+        columns = _columns(collection)
+        names = ", ".join(["id", "data", *map(_quote, columns)])
+        marks = ", ".join("?" * (len(columns) + 2))
+        rows = (
+            [
+                record["id"],
+                json.dumps({k: v for k, v in record.items() if k != "id"}),
+                *(record.get(c) for c in columns),
+            ]
+            for record in records
+        )
+        self._db.execute("BEGIN")
+        try:
+            sql = f"INSERT INTO {_quote(collection)} ({names}) VALUES ({marks})"  # noqa: S608 - names from INDEXES
+            self._db.executemany(sql, rows)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def get(self, collection: str, record_id: int) -> Record | None:
+        row = self._db.execute(
+            f"SELECT id, data FROM {_quote(collection)} WHERE id = ?",  # noqa: S608 - names from INDEXES
+            (record_id,),
+        ).fetchone()
+        return None if row is None else _record(row)
+
+    def update(self, collection: str, record_id: int, changes: Mapping[str, Any]) -> Record | None:
+        current = self.get(collection, record_id)
+        if current is None:
+            return None
+        merged = {**current, **changes}
+        body = {k: v for k, v in merged.items() if k != "id"}
+        columns = _columns(collection)
+        assignments = ", ".join(["data = ?", *(f"{_quote(c)} = ?" for c in columns)])
+        self._db.execute(
+            f"UPDATE {_quote(collection)} SET {assignments} WHERE id = ?",  # noqa: S608 - names from INDEXES
+            [json.dumps(body), *(body.get(c) for c in columns), record_id],
+        )
+        return merged
+
+    def delete(self, collection: str, record_id: int) -> bool:
+        cursor = self._db.execute(f"DELETE FROM {_quote(collection)} WHERE id = ?", (record_id,))  # noqa: S608
+        return cursor.rowcount > 0
+
+    def count(self, collection: str, filters: Mapping[str, Any]) -> int:
+        where, values = _where(collection, filters)
+        row = self._db.execute(f"SELECT COUNT(*) FROM {_quote(collection)}{where}", values).fetchone()  # noqa: S608
+        return int(row[0])
+
+    def window(self, collection: str, filters: Mapping[str, Any], offset: int, limit: int) -> list[Record]:
+        where, values = _where(collection, filters)
+        rows = self._db.execute(
+            f"SELECT id, data FROM {_quote(collection)}{where} ORDER BY id LIMIT ? OFFSET ?",  # noqa: S608
+            [*values, limit, offset],
+        )
+        return [_record(row) for row in rows]
+
+    def after(self, collection: str, filters: Mapping[str, Any], after_id: int, limit: int) -> list[Record]:
+        where, values = _where(collection, filters)
+        where = f"{where} AND id > ?" if where else " WHERE id > ?"
+        rows = self._db.execute(
+            f"SELECT id, data FROM {_quote(collection)}{where} ORDER BY id LIMIT ?",  # noqa: S608
+            [*values, after_id, limit],
+        )
+        return [_record(row) for row in rows]
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def clear(self) -> None:
+        for collection in INDEXES:
+            self._db.execute(f"DELETE FROM {_quote(collection)}")  # noqa: S608 - names from INDEXES
+        # Ids start again from 1, as in a new database.
+        self._db.execute("DELETE FROM sqlite_sequence")
+        self._db.execute("DELETE FROM meta")
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _where(collection: str, filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    fields = index_for(collection, filters)
+    if not fields:
+        return "", []
+    return " WHERE " + " AND ".join(f"{_quote(f)} = ?" for f in fields), [filters[f] for f in fields]
+
+
+def _record(row: tuple[int, str]) -> Record:
+    record: Record = json.loads(row[1])
+    record["id"] = row[0]
+    return record

@@ -1,0 +1,165 @@
+"""Requests and responses checked against the specs with openapi-core.
+
+Nothing here knows a field: every rule (types, enums, ranges, required
+parameters and properties) comes from the documents, so the sandbox refuses
+exactly what the specs forbid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+from openapi_core.datatypes import RequestParameters
+from openapi_core.templating.paths.exceptions import OperationNotFound, PathError
+from openapi_core.validation.request.exceptions import (
+    MissingParameterError,
+    MissingRequestBodyError,
+    ParameterValidationError,
+    RequestBodyValidationError,
+)
+from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from ._errors import ApiProblem
+from ._specs import ApiSpec
+
+
+class SpecRequest:
+    """A request as openapi-core reads it (its ``Request`` protocol).
+
+    Args:
+        spec: The API the request is for; its server is the request's host.
+        method: The HTTP method.
+        path: The URL path.
+        query: The query parameters, in order.
+        headers: The request headers.
+        body: The raw body, if any.
+    """
+
+    def __init__(
+        self,
+        spec: ApiSpec,
+        *,
+        method: str,
+        path: str,
+        query: Sequence[tuple[str, str]] = (),
+        headers: Sequence[tuple[str, str]] = (),
+        body: bytes | None = None,
+    ) -> None:
+        header_map = Headers(list(headers))
+        self.host_url = spec.host_url
+        self.path = path
+        self.method = method.lower()
+        self.body = body or None
+        # RFC 9110 section 8.3: a body without a type is octet-stream.
+        self.content_type = header_map.get("content-type", "application/octet-stream").lower()
+        self.parameters = RequestParameters(query=ImmutableMultiDict(list(query)), header=header_map)
+
+
+class SpecResponse:
+    """A response as openapi-core reads it (its ``Response`` protocol)."""
+
+    def __init__(self, status_code: int, headers: Sequence[tuple[str, str]], data: bytes) -> None:
+        self.status_code = status_code
+        self.headers = Headers(list(headers))
+        self.content_type = self.headers.get("content-type", "").lower()
+        self.data = data or None
+
+
+@attrs.frozen
+class Operation:
+    """The operation a request is for and the resource it acts on (``tickets``)."""
+
+    operation_id: str
+    resource: str
+
+
+@attrs.frozen
+class Checked:
+    """A request's parameters, typed and with the spec's defaults, by location."""
+
+    path: Mapping[str, Any]
+    query: Mapping[str, Any]
+    header: Mapping[str, Any]
+
+
+def find_operation(spec: ApiSpec, method: str, path: str) -> Operation:
+    """The operation ``method path`` names in ``spec``.
+
+    Raises:
+        ApiProblem: 404 for a path the spec does not declare, 405 for a
+            method it does not declare on that path.
+    """
+    try:
+        found = spec.finder.find(method.lower(), spec.host_url + path)
+    except OperationNotFound:
+        raise ApiProblem(405, f"{method} is not allowed on {path}") from None
+    except PathError:
+        raise ApiProblem(404, f"no such endpoint: {path}") from None
+    template = found.path_result.pattern
+    resource = [segment for segment in template.split("/") if segment and not segment.startswith("{")][-1]
+    return Operation(spec.operations[(template, method.lower())], resource)
+
+
+def check_request(spec: ApiSpec, request: SpecRequest) -> Checked:
+    """Validate a request against its operation and type its parameters.
+
+    Returns:
+        The parameters, typed, with the spec's defaults filled in.
+
+    Raises:
+        ApiProblem: 422, with one detail per violation.
+    """
+    result = spec.openapi.unmarshal_request(request)
+    if result.errors:
+        raise ApiProblem(422, "Validation failed", [line for error in result.errors for line in describe(error)])
+    parameters = result.parameters
+    return Checked(path=dict(parameters.path), query=dict(parameters.query), header=dict(parameters.header))
+
+
+def response_errors(spec: ApiSpec, request: SpecRequest, response: SpecResponse) -> list[str]:
+    """How a response breaks its operation's documented responses (empty: it conforms).
+
+    Args:
+        spec: The API.
+        request: The request that was answered.
+        response: The answer.
+
+    Returns:
+        One line per violation.
+    """
+    # Validation only: unmarshalling a page of objects as well takes twenty times longer.
+    return [line for error in spec.openapi.iter_response_errors(request, response) for line in describe(error)]
+
+
+def describe(error: Exception) -> list[str]:
+    """Readable lines for one openapi-core error, naming the field at fault."""
+    cause = error.__cause__
+    if isinstance(error, MissingParameterError):
+        return [f"{error.location} parameter {error.name!r} is required"]
+    if isinstance(error, ParameterValidationError):
+        prefix = f"{error.location} parameter {error.name!r}"
+        if isinstance(cause, InvalidSchemaValue):
+            return [f"{prefix}: {message}" for message in _schema_messages(cause.schema_errors)]
+        return [f"{prefix}: {cause}" if cause else f"{prefix} is invalid"]
+    if isinstance(error, MissingRequestBodyError):
+        return ["a JSON request body is required"]
+    if isinstance(error, RequestBodyValidationError):
+        if isinstance(cause, InvalidSchemaValue):
+            return [f"body: {message}" for message in _schema_messages(cause.schema_errors)]
+        return [f"body: {cause or error}"]
+    if isinstance(cause, InvalidSchemaValue):
+        # The error's own text repeats the whole value: name the class instead.
+        return [f"{type(error).__name__}: {message}" for message in _schema_messages(cause.schema_errors)]
+    return [str(error)]
+
+
+def _schema_messages(errors: Iterable[Exception]) -> list[str]:
+    lines = []
+    for error in errors:
+        location = ".".join(str(part) for part in getattr(error, "absolute_path", ()))
+        message = getattr(error, "message", str(error))
+        lines.append(f"{location}: {message}" if location else message)
+    return lines or ["invalid"]
