@@ -8,6 +8,7 @@ import httpx
 import pytest
 import respx
 import stamina
+
 from itsm_async import KloudlessClient, SpiceworksClient
 
 SPICEWORKS_URL = "https://sw.test"

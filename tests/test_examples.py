@@ -14,12 +14,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import kloudless_itsm_client.models
 import pytest
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator.readers import read_from_filename
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+import kloudless_itsm_client.models
 
 EXAMPLES = Path(__file__).parent / "data" / "kloudless_examples"
 SPEC_PATH = Path(__file__).parents[1] / "specs" / "kloudless-itsm.yaml"

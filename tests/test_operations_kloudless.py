@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
+
 from itsm_async import KloudlessClient, __version__
 from kloudless_itsm_client.models import (
     Article,

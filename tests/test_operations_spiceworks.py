@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import respx
+
 from itsm_async import SpiceworksClient, __version__
 from spiceworks_client.models import (
     Comment,

@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import kloudless_itsm_client.api
 import pytest
-import spiceworks_client.api
-from itsm_async import KloudlessClient, SpiceworksClient
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+import kloudless_itsm_client.api
+import spiceworks_client.api
+from itsm_async import KloudlessClient, SpiceworksClient
 
 SPECS_DIR = Path(__file__).parents[1] / "specs"
 SPECS: dict[str, Mapping[str, Any]] = {

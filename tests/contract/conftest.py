@@ -34,6 +34,7 @@ from typing import Generic, TypeVar
 
 import httpx
 import pytest
+
 from itsm_async import KloudlessClient, RetryPolicy, SpiceworksClient
 
 REPO = Path(__file__).resolve().parents[2]

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import pytest
+from openapi_spec_validator.readers import read_from_filename
+
 from itsm_async import ApiError, KloudlessClient, ResponseDecodeError, SpiceworksClient, UnprocessableEntityError
 from kloudless_itsm_client.models import (
     ArticleCreate,
@@ -36,7 +38,6 @@ from kloudless_itsm_client.models import (
     ProblemUpdate,
     Urgency,
 )
-from openapi_spec_validator.readers import read_from_filename
 from spiceworks_client.models import (
     CommentCreate,
     ListDevicesType,
