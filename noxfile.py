@@ -18,9 +18,9 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def contract(session: nox.Session) -> None:
-    """Contract tests: every operation against Prism, the spec-validating mock."""
+    """Contract tests: every operation against Prism; the sandbox against schemathesis."""
     session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
-    session.install("-e", ".[test,sandbox]")
+    session.install("-e", ".[test,sandbox,contract]")
     session.run("pytest", "tests/contract", *session.posargs)
 
 

@@ -232,3 +232,16 @@ def test_response_check_finds_what_breaks_the_spec() -> None:
     assert any("user.id" in line for line in errors)
     assert any("user.role" in line for line in errors)
     assert response_errors(spec, request, SpecResponse(418, headers, b"{}"))
+
+
+async def test_a_body_that_is_not_utf8_is_a_422_not_a_crash() -> None:
+    # Regression: openapi-core's message for an undecodable body raised UnicodeDecodeError (a 500).
+    with Sandbox() as sandbox:
+        async with httpx.AsyncClient(transport=sandbox.transport(), base_url=IN_PROCESS_URL) as http:
+            response = await http.post(
+                "/api/v1/tickets",
+                content=b"\x96\xf3\x00 not json",
+                headers={"Authorization": "Bearer t", "Content-Type": "application/json"},
+            )
+    assert response.status_code == 422
+    assert response.json()["error"] == "Validation failed"

@@ -30,7 +30,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 import pytest
@@ -81,8 +81,8 @@ def _free_port() -> int:
         return port
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate Prism and its process group; SIGKILL if it does not exit in time."""
+def stop_process(process: subprocess.Popen[Any]) -> None:
+    """Terminate a server started in its own session, and its process group; SIGKILL if it does not exit in time."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
     try:
@@ -147,7 +147,7 @@ def running_prism(spec: Path, *, dynamic: bool, log_dir: Path) -> Iterator[Prism
         _wait_until_listening(process, server, port)
         yield server
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 @pytest.fixture(scope="session")
@@ -271,6 +271,7 @@ class ContractStats:
 
     operations_checked: list[str] = field(default_factory=list)
     responses_parsed: int = 0
+    schemathesis_cases: dict[str, int] = field(default_factory=dict)
 
 
 STATS = pytest.StashKey[ContractStats]()
@@ -287,11 +288,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     stats = config.stash.get(STATS, None)
     if stats is None:
         return
-    terminalreporter.write_sep("-", "Prism contract")
-    terminalreporter.write_line(
-        f"operations checked against Prism (request valid, 2xx, no sl-violations, model parsed): "
-        f"{len(stats.operations_checked)}"
-    )
-    terminalreporter.write_line(
-        f"dynamic responses parsed into the generated models and round-tripped: {stats.responses_parsed}"
-    )
+    terminalreporter.write_sep("-", "contract")
+    if stats.operations_checked:
+        terminalreporter.write_line(
+            f"operations checked against Prism (request valid, 2xx, no sl-violations, model parsed): "
+            f"{len(stats.operations_checked)}"
+        )
+    if stats.responses_parsed:
+        terminalreporter.write_line(
+            f"dynamic responses parsed into the generated models and round-tripped: {stats.responses_parsed}"
+        )
+    for api, cases in sorted(stats.schemathesis_cases.items()):
+        terminalreporter.write_line(f"schemathesis cases run against the sandbox ({api}): {cases}")

@@ -143,17 +143,26 @@ def describe(error: Exception) -> list[str]:
         prefix = f"{error.location} parameter {error.name!r}"
         if isinstance(cause, InvalidSchemaValue):
             return [f"{prefix}: {message}" for message in _schema_messages(cause.schema_errors)]
-        return [f"{prefix}: {cause}" if cause else f"{prefix} is invalid"]
+        return [f"{prefix}: {_text(cause)}" if cause else f"{prefix} is invalid"]
     if isinstance(error, MissingRequestBodyError):
         return ["a JSON request body is required"]
     if isinstance(error, RequestBodyValidationError):
         if isinstance(cause, InvalidSchemaValue):
             return [f"body: {message}" for message in _schema_messages(cause.schema_errors)]
-        return [f"body: {cause or error}"]
+        return [f"body: {_text(cause or error)}"]
     if isinstance(cause, InvalidSchemaValue):
         # The error's own text repeats the whole value: name the class instead.
         return [f"{type(error).__name__}: {message}" for message in _schema_messages(cause.schema_errors)]
-    return [str(error)]
+    return [_text(error)]
+
+
+def _text(error: BaseException) -> str:
+    # openapi-core formats a body it cannot deserialise by decoding it as
+    # UTF-8, which itself raises for arbitrary bytes: never let that be a 500.
+    try:
+        return str(error)
+    except UnicodeDecodeError:
+        return f"{type(error).__name__}: the body is not UTF-8 text"
 
 
 def _schema_messages(errors: Iterable[Exception]) -> list[str]:
