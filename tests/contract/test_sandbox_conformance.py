@@ -104,7 +104,10 @@ def _run(spec: str, base_url: str, config: Path, report: Path) -> dict[str, Any]
         "--report-json-path",
         str(report),
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)  # noqa: S603
+    # Run from the report's folder: schemathesis leaves a .schemathesis/ cache in its working directory.
+    result = subprocess.run(  # noqa: S603
+        command, capture_output=True, text=True, timeout=600, check=False, cwd=report.parent
+    )
     assert report.exists(), result.stdout[-3000:] + result.stderr[-3000:]
     summary: dict[str, Any] = json.loads(report.read_text())
     assert result.returncode == 0, result.stdout[-6000:]
