@@ -9,7 +9,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import httpx
 import pytest
+
+from spiceworks_client import AuthenticatedClient
+from spiceworks_client.api.tickets import get_ticket
+from spiceworks_client.models import Error, GetTicketResponse200
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -158,3 +163,28 @@ https://community.spiceworks.com/api/v1/tags?page=3&per_page=2"""
     if "No module named mypy" in typed.stderr:
         pytest.skip("mypy is not installed in this environment")
     assert typed.returncode == 0, typed.stdout + typed.stderr
+
+
+async def test_stock_generated_functions_still_parse() -> None:
+    """The generator's own `asyncio_detailed` keeps working beside the bound classes."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/1"):
+            return httpx.Response(200, json={"ticket": {"id": 1, "status": "pending"}})
+        if request.url.path.endswith("/2"):
+            return httpx.Response(499, text="client closed request")
+        return httpx.Response(404, json={"error": "Ticket not found"})
+
+    client = AuthenticatedClient(
+        base_url="https://sw.test", token="t", httpx_args={"transport": httpx.MockTransport(handler)}
+    )
+    async with client:
+        found = await get_ticket.asyncio_detailed(1, client=client)
+        missing = await get_ticket.asyncio_detailed(3, client=client)
+        unknown = await get_ticket.asyncio_detailed(2, client=client)
+    assert isinstance(found.parsed, GetTicketResponse200)
+    assert str(found.parsed.ticket.status) == "pending"  # type: ignore[union-attr]
+    assert isinstance(missing.parsed, Error)
+    assert missing.parsed.error == "Ticket not found"
+    assert unknown.status_code == 499  # no HTTPStatus(499) crash: not in the standard table
+    assert unknown.parsed is None

@@ -43,45 +43,21 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ArticleList | Error | None:
     if response.status_code == 200:
-        response_200 = ArticleList.from_dict(response.json())
-
-        return response_200
-
+        return _parse_success(response)
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
-
-        return response_400
-
+        return _parse_error(response)
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
-
-        return response_401
-
+        return _parse_error(response)
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
-
-        return response_403
-
+        return _parse_error(response)
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
-
-        return response_404
-
+        return _parse_error(response)
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
-
-        return response_422
-
+        return _parse_error(response)
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
-
-        return response_429
-
+        return _parse_error(response)
     if 500 <= response.status_code <= 599:
-        response_5xx = Error.from_dict(response.json())
-
-        return response_5xx
-
+        return _parse_error(response)
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
