@@ -31,6 +31,7 @@ from itsm_async import (
     UnprocessableEntityError,
 )
 from itsm_async._exceptions import error_class, public_url
+from spiceworks_client.types import Unset
 
 SPICEWORKS_URL = "https://sw.test"
 KLOUDLESS_URL = "https://kl.test/v1"
@@ -276,6 +277,11 @@ async def test_errors_name_the_url_without_userinfo() -> None:
         (json.dumps({"ticket": {"id": 42, "created_at": "yesterday"}}).encode(), ValueError),
         (json.dumps({"ticket": {"id": 42, "due_date": "2024-13-45"}}).encode(), ValueError),
         (json.dumps(["a", "list"]).encode(), Exception),
+        # Regression: primitives of the wrong JSON type used to pass through unchecked.
+        (json.dumps({"ticket": {"id": "forty-two"}}).encode(), TypeError),
+        (json.dumps({"ticket": {"id": True}}).encode(), TypeError),
+        (json.dumps({"ticket": {"id": 42, "summary": 7}}).encode(), TypeError),
+        (json.dumps({"ticket": {"id": 42, "summary": None}}).encode(), TypeError),
     ],
 )
 async def test_unparseable_2xx_body_is_a_decode_error(body: bytes, cause: type[Exception]) -> None:
@@ -289,6 +295,19 @@ async def test_unparseable_2xx_body_is_a_decode_error(body: bytes, cause: type[E
     assert error.headers["x-request-id"] == "r-7"
     assert isinstance(error.__cause__, cause)
     assert str(error).startswith(f"GET {TICKET_URL} returned 200 with an unreadable body: ")
+
+
+async def test_a_number_field_accepts_an_integer() -> None:
+    body = json.dumps({"device": {"id": 3, "disk_gb": 512, "ram_mb": 16384}}).encode()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
+
+    async with SpiceworksClient(token=TOKEN, base_url="https://sw.test", transport=httpx.MockTransport(handler)) as sw:
+        device = (await sw.devices.get_device(3)).device
+    assert not isinstance(device, Unset)
+    assert device.disk_gb == 512
+    assert device.ram_mb == 16384
 
 
 # --- no usable response ---------------------------------------------------------------

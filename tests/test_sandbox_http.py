@@ -166,8 +166,10 @@ async def test_clients_see_422_as_typed_errors(
     with pytest.raises(UnprocessableEntityError) as caught:
         await kloudless_client.incidents.list_incidents(page_size=5000)
     assert caught.value.request_id == caught.value.headers["x-request-id"]
+    smuggled = IncidentCreate()
+    smuggled.additional_properties["escalation"] = "x"  # from_dict would refuse it client-side
     with pytest.raises(UnprocessableEntityError):
-        await kloudless_client.incidents.create_incident(body=IncidentCreate.from_dict({"escalation": "x"}))
+        await kloudless_client.incidents.create_incident(body=smuggled)
 
 
 @pytest.mark.parametrize(

@@ -61,6 +61,28 @@ class Response(Generic[T]):
     parsed: T
 
 
+#: The Python types a JSON value of each primitive schema type may arrive as.
+_JSON_TYPES: dict[type, tuple[type, ...]] = {int: (int,), float: (int, float), str: (str,), bool: (bool,)}
+
+
+def check_json_type(value: Any, expected: type, name: str) -> Any:
+    """Check a primitive value parsed from JSON against its schema type.
+
+    ``UNSET`` (absent) passes; ``true`` is not an integer here, though Python
+    says ``bool`` is an ``int``; an integer is a valid ``number``.
+
+    Raises:
+        TypeError: The value has another JSON type, so the body does not fit the schema.
+    """
+    if isinstance(value, Unset):
+        return value
+    if (isinstance(value, bool) and expected is not bool) or not isinstance(value, _JSON_TYPES[expected]):
+        shown = repr(value)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        raise TypeError(f"field {name!r}: expected {expected.__name__}, got {type(value).__name__} {shown}")
+    return value
+
+
 def isoformat_datetime(value: datetime.datetime) -> str:
     """Serialise a date-time as RFC 3339, which requires a UTC offset.
 
@@ -123,6 +145,7 @@ __all__ = [
     "RequestFiles",
     "Response",
     "Unset",
+    "check_json_type",
     "isoformat_datetime",
     "path_segment",
 ]

@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.article_api import ArticleApi
 from ..models.article_type import ArticleType
-from ..types import UNSET, Unset, isoformat_datetime
+from ..types import UNSET, Unset, check_json_type, isoformat_datetime
 
 if TYPE_CHECKING:
     from ..models.raw import Raw
@@ -151,7 +151,7 @@ class Article:
         from ..models.user_ref import UserRef  # noqa: PLC0415
 
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = check_json_type(d.pop("id", UNSET), str, "id")
 
         def _parse_author(data: object) -> None | Unset | UserRef:
             if data is None:
@@ -170,17 +170,17 @@ class Article:
 
         author = _parse_author(d.pop("author", UNSET))
 
-        active = d.pop("active", UNSET)
+        active = check_json_type(d.pop("active", UNSET), bool, "active")
 
-        category = d.pop("category", UNSET)
+        category = check_json_type(d.pop("category", UNSET), str, "category")
 
-        rating = d.pop("rating", UNSET)
+        rating = check_json_type(d.pop("rating", UNSET), float, "rating")
 
-        roles = d.pop("roles", UNSET)
+        roles = check_json_type(d.pop("roles", UNSET), str, "roles")
 
-        topic = d.pop("topic", UNSET)
+        topic = check_json_type(d.pop("topic", UNSET), str, "topic")
 
-        text = d.pop("text", UNSET)
+        text = check_json_type(d.pop("text", UNSET), str, "text")
 
         _created = d.pop("created", UNSET)
         created: datetime.datetime | Unset
@@ -196,7 +196,7 @@ class Article:
         else:
             modified = datetime.datetime.fromisoformat(_modified)
 
-        description = d.pop("description", UNSET)
+        description = check_json_type(d.pop("description", UNSET), str, "description")
 
         _type_ = d.pop("type", UNSET)
         type_: ArticleType | Unset
@@ -219,7 +219,7 @@ class Article:
         else:
             raw = Raw.from_dict(_raw)
 
-        href = d.pop("href", UNSET)
+        href = check_json_type(d.pop("href", UNSET), str, "href")
 
         article = cls(
             id=id,

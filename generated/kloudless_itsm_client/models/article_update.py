@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, check_json_type
 
 T = TypeVar("T", bound="ArticleUpdate")
 
@@ -79,21 +79,21 @@ class ArticleUpdate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        author = d.pop("author", UNSET)
+        author = check_json_type(d.pop("author", UNSET), str, "author")
 
-        active = d.pop("active", UNSET)
+        active = check_json_type(d.pop("active", UNSET), bool, "active")
 
-        category = d.pop("category", UNSET)
+        category = check_json_type(d.pop("category", UNSET), str, "category")
 
-        rating = d.pop("rating", UNSET)
+        rating = check_json_type(d.pop("rating", UNSET), float, "rating")
 
-        roles = d.pop("roles", UNSET)
+        roles = check_json_type(d.pop("roles", UNSET), str, "roles")
 
-        topic = d.pop("topic", UNSET)
+        topic = check_json_type(d.pop("topic", UNSET), str, "topic")
 
-        text = d.pop("text", UNSET)
+        text = check_json_type(d.pop("text", UNSET), str, "text")
 
-        description = d.pop("description", UNSET)
+        description = check_json_type(d.pop("description", UNSET), str, "description")
 
         article_update = cls(
             author=author,

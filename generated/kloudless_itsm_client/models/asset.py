@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.asset_api import AssetApi
 from ..models.asset_type import AssetType
-from ..types import UNSET, Unset, isoformat_datetime
+from ..types import UNSET, Unset, check_json_type, isoformat_datetime
 
 if TYPE_CHECKING:
     from ..models.raw import Raw
@@ -153,9 +153,9 @@ class Asset:
         from ..models.user_ref import UserRef  # noqa: PLC0415
 
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = check_json_type(d.pop("id", UNSET), str, "id")
 
-        active = d.pop("active", UNSET)
+        active = check_json_type(d.pop("active", UNSET), bool, "active")
 
         def _parse_assignee(data: object) -> None | Unset | UserRef:
             if data is None:
@@ -192,9 +192,9 @@ class Asset:
 
         model = _parse_model(d.pop("model", UNSET))
 
-        name = d.pop("name", UNSET)
+        name = check_json_type(d.pop("name", UNSET), str, "name")
 
-        quantity = d.pop("quantity", UNSET)
+        quantity = check_json_type(d.pop("quantity", UNSET), int, "quantity")
 
         _created = d.pop("created", UNSET)
         created: datetime.datetime | Unset
@@ -210,7 +210,7 @@ class Asset:
         else:
             modified = datetime.datetime.fromisoformat(_modified)
 
-        description = d.pop("description", UNSET)
+        description = check_json_type(d.pop("description", UNSET), str, "description")
 
         _type_ = d.pop("type", UNSET)
         type_: AssetType | Unset
@@ -233,7 +233,7 @@ class Asset:
         else:
             raw = Raw.from_dict(_raw)
 
-        href = d.pop("href", UNSET)
+        href = check_json_type(d.pop("href", UNSET), str, "href")
 
         asset = cls(
             id=id,

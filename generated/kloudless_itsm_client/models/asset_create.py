@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, check_json_type
 
 T = TypeVar("T", bound="AssetCreate")
 
@@ -73,19 +73,19 @@ class AssetCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        active = d.pop("active", UNSET)
+        active = check_json_type(d.pop("active", UNSET), bool, "active")
 
-        assignee = d.pop("assignee", UNSET)
+        assignee = check_json_type(d.pop("assignee", UNSET), str, "assignee")
 
-        department = d.pop("department", UNSET)
+        department = check_json_type(d.pop("department", UNSET), str, "department")
 
-        model = d.pop("model", UNSET)
+        model = check_json_type(d.pop("model", UNSET), str, "model")
 
-        name = d.pop("name", UNSET)
+        name = check_json_type(d.pop("name", UNSET), str, "name")
 
-        quantity = d.pop("quantity", UNSET)
+        quantity = check_json_type(d.pop("quantity", UNSET), int, "quantity")
 
-        description = d.pop("description", UNSET)
+        description = check_json_type(d.pop("description", UNSET), str, "description")
 
         asset_create = cls(
             active=active,

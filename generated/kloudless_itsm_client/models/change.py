@@ -13,7 +13,7 @@ from ..models.change_type import ChangeType
 from ..models.impact import Impact
 from ..models.priority import Priority
 from ..models.urgency import Urgency
-from ..types import UNSET, Unset, isoformat_datetime
+from ..types import UNSET, Unset, check_json_type, isoformat_datetime
 
 if TYPE_CHECKING:
     from ..models.raw import Raw
@@ -240,7 +240,7 @@ class Change:
         from ..models.user_ref import UserRef  # noqa: PLC0415
 
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = check_json_type(d.pop("id", UNSET), str, "id")
 
         def _parse_problem(data: object) -> None | str | Unset:
             if data is None:
@@ -294,7 +294,7 @@ class Change:
 
         responder = _parse_responder(d.pop("responder", UNSET))
 
-        active = d.pop("active", UNSET)
+        active = check_json_type(d.pop("active", UNSET), bool, "active")
 
         def _parse_assignee(data: object) -> None | Unset | UserRef:
             if data is None:
@@ -313,7 +313,7 @@ class Change:
 
         assignee = _parse_assignee(d.pop("assignee", UNSET))
 
-        category = d.pop("category", UNSET)
+        category = check_json_type(d.pop("category", UNSET), str, "category")
 
         def _parse_end_date(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -332,7 +332,7 @@ class Change:
 
         end_date = _parse_end_date(d.pop("end_date", UNSET))
 
-        escalation = d.pop("escalation", UNSET)
+        escalation = check_json_type(d.pop("escalation", UNSET), int, "escalation")
 
         _impact = d.pop("impact", UNSET)
         impact: Impact | Unset
@@ -348,7 +348,7 @@ class Change:
         else:
             priority = Priority(_priority)
 
-        risk = d.pop("risk", UNSET)
+        risk = check_json_type(d.pop("risk", UNSET), str, "risk")
 
         def _parse_start_date(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -367,7 +367,7 @@ class Change:
 
         start_date = _parse_start_date(d.pop("start_date", UNSET))
 
-        status = d.pop("status", UNSET)
+        status = check_json_type(d.pop("status", UNSET), int, "status")
 
         _urgency = d.pop("urgency", UNSET)
         urgency: Urgency | Unset
@@ -390,7 +390,7 @@ class Change:
         else:
             modified = datetime.datetime.fromisoformat(_modified)
 
-        description = d.pop("description", UNSET)
+        description = check_json_type(d.pop("description", UNSET), str, "description")
 
         _type_ = d.pop("type", UNSET)
         type_: ChangeType | Unset
@@ -413,7 +413,7 @@ class Change:
         else:
             raw = Raw.from_dict(_raw)
 
-        href = d.pop("href", UNSET)
+        href = check_json_type(d.pop("href", UNSET), str, "href")
 
         change = cls(
             id=id,

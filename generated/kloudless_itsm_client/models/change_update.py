@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..models.impact import Impact
 from ..models.priority import Priority
 from ..models.urgency import Urgency
-from ..types import UNSET, Unset, isoformat_datetime
+from ..types import UNSET, Unset, check_json_type, isoformat_datetime
 
 T = TypeVar("T", bound="ChangeUpdate")
 
@@ -141,19 +141,19 @@ class ChangeUpdate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        problem = d.pop("problem", UNSET)
+        problem = check_json_type(d.pop("problem", UNSET), str, "problem")
 
-        incident = d.pop("incident", UNSET)
+        incident = check_json_type(d.pop("incident", UNSET), str, "incident")
 
-        requester = d.pop("requester", UNSET)
+        requester = check_json_type(d.pop("requester", UNSET), str, "requester")
 
-        responder = d.pop("responder", UNSET)
+        responder = check_json_type(d.pop("responder", UNSET), str, "responder")
 
-        active = d.pop("active", UNSET)
+        active = check_json_type(d.pop("active", UNSET), bool, "active")
 
-        assignee = d.pop("assignee", UNSET)
+        assignee = check_json_type(d.pop("assignee", UNSET), str, "assignee")
 
-        category = d.pop("category", UNSET)
+        category = check_json_type(d.pop("category", UNSET), str, "category")
 
         _end_date = d.pop("end_date", UNSET)
         end_date: datetime.datetime | Unset
@@ -162,7 +162,7 @@ class ChangeUpdate:
         else:
             end_date = datetime.datetime.fromisoformat(_end_date)
 
-        escalation = d.pop("escalation", UNSET)
+        escalation = check_json_type(d.pop("escalation", UNSET), int, "escalation")
 
         _impact = d.pop("impact", UNSET)
         impact: Impact | Unset
@@ -178,7 +178,7 @@ class ChangeUpdate:
         else:
             priority = Priority(_priority)
 
-        risk = d.pop("risk", UNSET)
+        risk = check_json_type(d.pop("risk", UNSET), str, "risk")
 
         _start_date = d.pop("start_date", UNSET)
         start_date: datetime.datetime | Unset
@@ -187,7 +187,7 @@ class ChangeUpdate:
         else:
             start_date = datetime.datetime.fromisoformat(_start_date)
 
-        status = d.pop("status", UNSET)
+        status = check_json_type(d.pop("status", UNSET), int, "status")
 
         _urgency = d.pop("urgency", UNSET)
         urgency: Urgency | Unset
@@ -196,7 +196,7 @@ class ChangeUpdate:
         else:
             urgency = Urgency(_urgency)
 
-        description = d.pop("description", UNSET)
+        description = check_json_type(d.pop("description", UNSET), str, "description")
 
         change_update = cls(
             problem=problem,

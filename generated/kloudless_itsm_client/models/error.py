@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, check_json_type
 
 T = TypeVar("T", bound="Error")
 
@@ -55,13 +55,13 @@ class Error:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        error_code = d.pop("error_code", UNSET)
+        error_code = check_json_type(d.pop("error_code", UNSET), str, "error_code")
 
-        message = d.pop("message", UNSET)
+        message = check_json_type(d.pop("message", UNSET), str, "message")
 
-        id = d.pop("id", UNSET)
+        id = check_json_type(d.pop("id", UNSET), str, "id")
 
-        status_code = d.pop("status_code", UNSET)
+        status_code = check_json_type(d.pop("status_code", UNSET), int, "status_code")
 
         error = cls(
             error_code=error_code,

@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 
 from ..models.generic_object_api import GenericObjectApi
 from ..models.generic_object_type import GenericObjectType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, check_json_type
 
 if TYPE_CHECKING:
     from ..models.raw import Raw
@@ -76,7 +76,7 @@ class GenericObject:
         from ..models.raw import Raw  # noqa: PLC0415
 
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = check_json_type(d.pop("id", UNSET), str, "id")
 
         _type_ = d.pop("type", UNSET)
         type_: GenericObjectType | Unset
@@ -99,7 +99,7 @@ class GenericObject:
         else:
             raw = Raw.from_dict(_raw)
 
-        href = d.pop("href", UNSET)
+        href = check_json_type(d.pop("href", UNSET), str, "href")
 
         generic_object = cls(
             id=id,

@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 
 from ..models.object_list_base_api import ObjectListBaseApi
 from ..models.object_list_base_type import ObjectListBaseType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, check_json_type
 
 if TYPE_CHECKING:
     from ..models.generic_object import GenericObject
@@ -99,9 +99,9 @@ class GenericObjectList:
         from ..models.generic_object import GenericObject  # noqa: PLC0415
 
         d = dict(src_dict)
-        total = d.pop("total", UNSET)
+        total = check_json_type(d.pop("total", UNSET), int, "total")
 
-        count = d.pop("count", UNSET)
+        count = check_json_type(d.pop("count", UNSET), int, "count")
 
         def _parse_page(data: object) -> int | str | Unset:
             if isinstance(data, Unset):

@@ -13,7 +13,7 @@ from ..models.incident_api import IncidentApi
 from ..models.incident_type import IncidentType
 from ..models.priority import Priority
 from ..models.urgency import Urgency
-from ..types import UNSET, Unset, isoformat_datetime
+from ..types import UNSET, Unset, check_json_type, isoformat_datetime
 
 if TYPE_CHECKING:
     from ..models.raw import Raw
@@ -222,7 +222,7 @@ class Incident:
         from ..models.user_ref import UserRef  # noqa: PLC0415
 
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = check_json_type(d.pop("id", UNSET), str, "id")
 
         def _parse_change(data: object) -> None | str | Unset:
             if data is None:
@@ -276,7 +276,7 @@ class Incident:
 
         responder = _parse_responder(d.pop("responder", UNSET))
 
-        active = d.pop("active", UNSET)
+        active = check_json_type(d.pop("active", UNSET), bool, "active")
 
         def _parse_assignee(data: object) -> None | Unset | UserRef:
             if data is None:
@@ -295,7 +295,7 @@ class Incident:
 
         assignee = _parse_assignee(d.pop("assignee", UNSET))
 
-        category = d.pop("category", UNSET)
+        category = check_json_type(d.pop("category", UNSET), str, "category")
 
         def _parse_due_date(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -314,7 +314,7 @@ class Incident:
 
         due_date = _parse_due_date(d.pop("due_date", UNSET))
 
-        escalation = d.pop("escalation", UNSET)
+        escalation = check_json_type(d.pop("escalation", UNSET), int, "escalation")
 
         _impact = d.pop("impact", UNSET)
         impact: Impact | Unset
@@ -330,7 +330,7 @@ class Incident:
         else:
             priority = Priority(_priority)
 
-        status = d.pop("status", UNSET)
+        status = check_json_type(d.pop("status", UNSET), int, "status")
 
         _urgency = d.pop("urgency", UNSET)
         urgency: Urgency | Unset
@@ -353,7 +353,7 @@ class Incident:
         else:
             modified = datetime.datetime.fromisoformat(_modified)
 
-        description = d.pop("description", UNSET)
+        description = check_json_type(d.pop("description", UNSET), str, "description")
 
         _type_ = d.pop("type", UNSET)
         type_: IncidentType | Unset
@@ -376,7 +376,7 @@ class Incident:
         else:
             raw = Raw.from_dict(_raw)
 
-        href = d.pop("href", UNSET)
+        href = check_json_type(d.pop("href", UNSET), str, "href")
 
         incident = cls(
             id=id,

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..models.impact import Impact
 from ..models.priority import Priority
 from ..models.urgency import Urgency
-from ..types import UNSET, Unset, isoformat_datetime
+from ..types import UNSET, Unset, check_json_type, isoformat_datetime
 
 T = TypeVar("T", bound="IncidentUpdate")
 
@@ -127,19 +127,19 @@ class IncidentUpdate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        change = d.pop("change", UNSET)
+        change = check_json_type(d.pop("change", UNSET), str, "change")
 
-        problem = d.pop("problem", UNSET)
+        problem = check_json_type(d.pop("problem", UNSET), str, "problem")
 
-        requester = d.pop("requester", UNSET)
+        requester = check_json_type(d.pop("requester", UNSET), str, "requester")
 
-        responder = d.pop("responder", UNSET)
+        responder = check_json_type(d.pop("responder", UNSET), str, "responder")
 
-        active = d.pop("active", UNSET)
+        active = check_json_type(d.pop("active", UNSET), bool, "active")
 
-        assignee = d.pop("assignee", UNSET)
+        assignee = check_json_type(d.pop("assignee", UNSET), str, "assignee")
 
-        category = d.pop("category", UNSET)
+        category = check_json_type(d.pop("category", UNSET), str, "category")
 
         _due_date = d.pop("due_date", UNSET)
         due_date: datetime.datetime | Unset
@@ -148,7 +148,7 @@ class IncidentUpdate:
         else:
             due_date = datetime.datetime.fromisoformat(_due_date)
 
-        escalation = d.pop("escalation", UNSET)
+        escalation = check_json_type(d.pop("escalation", UNSET), int, "escalation")
 
         _impact = d.pop("impact", UNSET)
         impact: Impact | Unset
@@ -164,7 +164,7 @@ class IncidentUpdate:
         else:
             priority = Priority(_priority)
 
-        status = d.pop("status", UNSET)
+        status = check_json_type(d.pop("status", UNSET), int, "status")
 
         _urgency = d.pop("urgency", UNSET)
         urgency: Urgency | Unset
@@ -173,7 +173,7 @@ class IncidentUpdate:
         else:
             urgency = Urgency(_urgency)
 
-        description = d.pop("description", UNSET)
+        description = check_json_type(d.pop("description", UNSET), str, "description")
 
         incident_update = cls(
             change=change,

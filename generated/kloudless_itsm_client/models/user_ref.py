@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, check_json_type
 
 T = TypeVar("T", bound="UserRef")
 
@@ -61,15 +61,15 @@ class UserRef:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        type_ = d.pop("type", UNSET)
+        type_ = check_json_type(d.pop("type", UNSET), str, "type")
 
-        api = d.pop("api", UNSET)
+        api = check_json_type(d.pop("api", UNSET), str, "api")
 
-        id = d.pop("id", UNSET)
+        id = check_json_type(d.pop("id", UNSET), str, "id")
 
-        name = d.pop("name", UNSET)
+        name = check_json_type(d.pop("name", UNSET), str, "name")
 
-        email = d.pop("email", UNSET)
+        email = check_json_type(d.pop("email", UNSET), str, "email")
 
         user_ref = cls(
             type_=type_,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, isoformat_datetime
+from ..types import UNSET, Unset, check_json_type, isoformat_datetime
 
 if TYPE_CHECKING:
     from ..models.user_ref import UserRef
@@ -73,11 +73,11 @@ class Comment:
         from ..models.user_ref import UserRef  # noqa: PLC0415
 
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = check_json_type(d.pop("id", UNSET), int, "id")
 
-        body = d.pop("body", UNSET)
+        body = check_json_type(d.pop("body", UNSET), str, "body")
 
-        is_public = d.pop("is_public", UNSET)
+        is_public = check_json_type(d.pop("is_public", UNSET), bool, "is_public")
 
         _author = d.pop("author", UNSET)
         author: UserRef | Unset

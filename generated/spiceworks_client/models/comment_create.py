@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, check_json_type
 
 T = TypeVar("T", bound="CommentCreate")
 
@@ -44,9 +44,9 @@ class CommentCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        body = d.pop("body")
+        body = check_json_type(d.pop("body"), str, "body")
 
-        is_public = d.pop("is_public", UNSET)
+        is_public = check_json_type(d.pop("is_public", UNSET), bool, "is_public")
 
         comment_create = cls(
             body=body,

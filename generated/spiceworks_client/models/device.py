@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.device_type import DeviceType
-from ..types import UNSET, Unset, isoformat_datetime
+from ..types import UNSET, Unset, check_json_type, isoformat_datetime
 
 T = TypeVar("T", bound="Device")
 
@@ -103,9 +103,9 @@ class Device:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = check_json_type(d.pop("id", UNSET), int, "id")
 
-        name = d.pop("name", UNSET)
+        name = check_json_type(d.pop("name", UNSET), str, "name")
 
         _type_ = d.pop("type", UNSET)
         type_: DeviceType | Unset
@@ -114,19 +114,19 @@ class Device:
         else:
             type_ = DeviceType(_type_)
 
-        manufacturer = d.pop("manufacturer", UNSET)
+        manufacturer = check_json_type(d.pop("manufacturer", UNSET), str, "manufacturer")
 
-        model = d.pop("model", UNSET)
+        model = check_json_type(d.pop("model", UNSET), str, "model")
 
-        serial_number = d.pop("serial_number", UNSET)
+        serial_number = check_json_type(d.pop("serial_number", UNSET), str, "serial_number")
 
-        ip_address = d.pop("ip_address", UNSET)
+        ip_address = check_json_type(d.pop("ip_address", UNSET), str, "ip_address")
 
-        mac_address = d.pop("mac_address", UNSET)
+        mac_address = check_json_type(d.pop("mac_address", UNSET), str, "mac_address")
 
-        os_name = d.pop("os_name", UNSET)
+        os_name = check_json_type(d.pop("os_name", UNSET), str, "os_name")
 
-        os_version = d.pop("os_version", UNSET)
+        os_version = check_json_type(d.pop("os_version", UNSET), str, "os_version")
 
         _last_seen_at = d.pop("last_seen_at", UNSET)
         last_seen_at: datetime.datetime | Unset

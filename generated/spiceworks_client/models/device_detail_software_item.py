@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, check_json_type
 
 T = TypeVar("T", bound="DeviceDetailSoftwareItem")
 
@@ -42,9 +42,9 @@ class DeviceDetailSoftwareItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        name = d.pop("name", UNSET)
+        name = check_json_type(d.pop("name", UNSET), str, "name")
 
-        version = d.pop("version", UNSET)
+        version = check_json_type(d.pop("version", UNSET), str, "version")
 
         device_detail_software_item = cls(
             name=name,

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, check_json_type
 
 T = TypeVar("T", bound="PaginationMeta")
 
@@ -55,13 +55,13 @@ class PaginationMeta:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        current_page = d.pop("current_page", UNSET)
+        current_page = check_json_type(d.pop("current_page", UNSET), int, "current_page")
 
-        total_pages = d.pop("total_pages", UNSET)
+        total_pages = check_json_type(d.pop("total_pages", UNSET), int, "total_pages")
 
-        total_count = d.pop("total_count", UNSET)
+        total_count = check_json_type(d.pop("total_count", UNSET), int, "total_count")
 
-        per_page = d.pop("per_page", UNSET)
+        per_page = check_json_type(d.pop("per_page", UNSET), int, "per_page")
 
         pagination_meta = cls(
             current_page=current_page,

@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.ticket_priority import TicketPriority
 from ..models.ticket_status import TicketStatus
-from ..types import UNSET, Unset, isoformat_datetime
+from ..types import UNSET, Unset, check_json_type, isoformat_datetime
 
 if TYPE_CHECKING:
     from ..models.user_ref import UserRef
@@ -108,9 +108,9 @@ class Ticket:
         from ..models.user_ref import UserRef  # noqa: PLC0415
 
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = check_json_type(d.pop("id", UNSET), int, "id")
 
-        summary = d.pop("summary", UNSET)
+        summary = check_json_type(d.pop("summary", UNSET), str, "summary")
 
         _status = d.pop("status", UNSET)
         status: TicketStatus | Unset

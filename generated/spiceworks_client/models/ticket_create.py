@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.ticket_create_priority import TicketCreatePriority
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, check_json_type
 
 T = TypeVar("T", bound="TicketCreate")
 
@@ -68,9 +68,9 @@ class TicketCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        summary = d.pop("summary")
+        summary = check_json_type(d.pop("summary"), str, "summary")
 
-        description = d.pop("description", UNSET)
+        description = check_json_type(d.pop("description", UNSET), str, "description")
 
         _priority = d.pop("priority", UNSET)
         priority: TicketCreatePriority | Unset
@@ -79,7 +79,7 @@ class TicketCreate:
         else:
             priority = TicketCreatePriority(_priority)
 
-        assignee_id = d.pop("assignee_id", UNSET)
+        assignee_id = check_json_type(d.pop("assignee_id", UNSET), int, "assignee_id")
 
         _due_date = d.pop("due_date", UNSET)
         due_date: datetime.date | Unset

@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.ticket_priority import TicketPriority
 from ..models.ticket_status import TicketStatus
-from ..types import UNSET, Unset, isoformat_datetime
+from ..types import UNSET, Unset, check_json_type, isoformat_datetime
 
 if TYPE_CHECKING:
     from ..models.comment import Comment
@@ -134,9 +134,9 @@ class TicketDetail:
         from ..models.user_ref import UserRef  # noqa: PLC0415
 
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = check_json_type(d.pop("id", UNSET), int, "id")
 
-        summary = d.pop("summary", UNSET)
+        summary = check_json_type(d.pop("summary", UNSET), str, "summary")
 
         _status = d.pop("status", UNSET)
         status: TicketStatus | Unset
@@ -187,7 +187,7 @@ class TicketDetail:
         else:
             due_date = datetime.date.fromisoformat(_due_date)
 
-        description = d.pop("description", UNSET)
+        description = check_json_type(d.pop("description", UNSET), str, "description")
 
         _comments = d.pop("comments", UNSET)
         comments: list[Comment] | Unset = UNSET

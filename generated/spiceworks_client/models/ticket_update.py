@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 
 from ..models.ticket_update_priority import TicketUpdatePriority
 from ..models.ticket_update_status import TicketUpdateStatus
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, check_json_type
 
 T = TypeVar("T", bound="TicketUpdate")
 
@@ -66,9 +66,9 @@ class TicketUpdate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        summary = d.pop("summary", UNSET)
+        summary = check_json_type(d.pop("summary", UNSET), str, "summary")
 
-        description = d.pop("description", UNSET)
+        description = check_json_type(d.pop("description", UNSET), str, "description")
 
         _status = d.pop("status", UNSET)
         status: TicketUpdateStatus | Unset
@@ -84,7 +84,7 @@ class TicketUpdate:
         else:
             priority = TicketUpdatePriority(_priority)
 
-        assignee_id = d.pop("assignee_id", UNSET)
+        assignee_id = check_json_type(d.pop("assignee_id", UNSET), int, "assignee_id")
 
         ticket_update = cls(
             summary=summary,

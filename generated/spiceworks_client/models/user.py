@@ -8,7 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.user_role import UserRole
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, check_json_type
 
 T = TypeVar("T", bound="User")
 
@@ -82,13 +82,13 @@ class User:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = check_json_type(d.pop("id", UNSET), int, "id")
 
-        first_name = d.pop("first_name", UNSET)
+        first_name = check_json_type(d.pop("first_name", UNSET), str, "first_name")
 
-        last_name = d.pop("last_name", UNSET)
+        last_name = check_json_type(d.pop("last_name", UNSET), str, "last_name")
 
-        email = d.pop("email", UNSET)
+        email = check_json_type(d.pop("email", UNSET), str, "email")
 
         _role = d.pop("role", UNSET)
         role: UserRole | Unset
@@ -97,11 +97,11 @@ class User:
         else:
             role = UserRole(_role)
 
-        department = d.pop("department", UNSET)
+        department = check_json_type(d.pop("department", UNSET), str, "department")
 
-        phone = d.pop("phone", UNSET)
+        phone = check_json_type(d.pop("phone", UNSET), str, "phone")
 
-        avatar_url = d.pop("avatar_url", UNSET)
+        avatar_url = check_json_type(d.pop("avatar_url", UNSET), str, "avatar_url")
 
         user = cls(
             id=id,

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, check_json_type
 
 T = TypeVar("T", bound="UserRef")
 
@@ -55,13 +55,13 @@ class UserRef:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = check_json_type(d.pop("id", UNSET), int, "id")
 
-        first_name = d.pop("first_name", UNSET)
+        first_name = check_json_type(d.pop("first_name", UNSET), str, "first_name")
 
-        last_name = d.pop("last_name", UNSET)
+        last_name = check_json_type(d.pop("last_name", UNSET), str, "last_name")
 
-        email = d.pop("email", UNSET)
+        email = check_json_type(d.pop("email", UNSET), str, "email")
 
         user_ref = cls(
             id=id,
