@@ -32,6 +32,13 @@ def demo(session: nox.Session) -> None:
 
 
 @nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: paging time and memory as ratios against a baseline from the same run."""
+    session.install("-e", ".[sandbox]")
+    session.run("python", "tests/bench/bench_paging.py", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """Ruff, lint and format, over the hand-written code."""
     session.install("-e", ".[lint]")

@@ -8,8 +8,8 @@ none. Pages are fetched lazily, one at a time, so memory holds one page.
 
 from __future__ import annotations
 
+import collections
 import contextlib
-import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -18,7 +18,8 @@ from ._exceptions import ItsmError
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
-logger = logging.getLogger("itsm_async")
+#: How many of the latest pages are remembered to detect a paging cycle.
+_CYCLE_WINDOW = 64
 
 
 class Page(Protocol[T_co]):
@@ -118,13 +119,14 @@ class Paginator(AsyncIterator[T]):
         params: dict[str, Any] | None = self._params
         seen = 0
         first_page_size: int | None = None
-        requested: set[object] = set()
+        # The last pages asked for: one asked for again means the server's paging
+        # cycles, so stop rather than loop. Bounded, to keep memory at one page.
+        recent: collections.deque[object] = collections.deque(maxlen=_CYCLE_WINDOW)
         while params is not None and (self._max_items is None or seen < self._max_items):
-            # A page asked for twice means the server's paging cycles: stop rather than loop.
             page_key = params.get("page")
-            if page_key in requested:
+            if page_key in recent:
                 raise PagingError(f"the server led back to page {page_key!r}; stopping to avoid a loop")
-            requested.add(page_key)
+            recent.append(page_key)
             page = await self._fetch(**params)
             count = len(page.page_items())
             if first_page_size is None:

@@ -39,6 +39,9 @@ class SqliteStore:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # COUNT(*) reads a whole index, so a page would cost O(records):
+        # counts are kept per collection and filter until the collection changes.
+        self._counts: dict[str, dict[tuple[Any, ...], int]] = {}
         self._create()
 
     def _create(self) -> None:
@@ -55,6 +58,7 @@ class SqliteStore:
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
     def insert(self, collection: str, record: Record) -> Record:
+        self._counts.pop(collection, None)
         body = {k: v for k, v in record.items() if k != "id"}
         columns = _columns(collection)
         names = ", ".join(["data", *map(_quote, columns)])
@@ -67,6 +71,7 @@ class SqliteStore:
         return {**body, "id": cursor.lastrowid}
 
     def insert_many(self, collection: str, records: Iterable[Record]) -> None:
+        self._counts.pop(collection, None)
         columns = _columns(collection)
         names = ", ".join(["id", "data", *map(_quote, columns)])
         marks = ", ".join("?" * (len(columns) + 2))
@@ -98,6 +103,7 @@ class SqliteStore:
         current = self.get(collection, record_id)
         if current is None:
             return None
+        self._counts.pop(collection, None)
         merged = {**current, **changes}
         body = {k: v for k, v in merged.items() if k != "id"}
         columns = _columns(collection)
@@ -109,13 +115,18 @@ class SqliteStore:
         return merged
 
     def delete(self, collection: str, record_id: int) -> bool:
+        self._counts.pop(collection, None)
         cursor = self._db.execute(f"DELETE FROM {_quote(collection)} WHERE id = ?", (record_id,))  # noqa: S608
         return cursor.rowcount > 0
 
     def count(self, collection: str, filters: Mapping[str, Any]) -> int:
         where, values = _where(collection, filters)
-        row = self._db.execute(f"SELECT COUNT(*) FROM {_quote(collection)}{where}", values).fetchone()  # noqa: S608
-        return int(row[0])
+        known = self._counts.setdefault(collection, {})
+        key = (where, *values)
+        if key not in known:
+            sql = f"SELECT COUNT(*) FROM {_quote(collection)}{where}"  # noqa: S608 - names from INDEXES
+            known[key] = int(self._db.execute(sql, values).fetchone()[0])
+        return known[key]
 
     def window(self, collection: str, filters: Mapping[str, Any], offset: int, limit: int) -> list[Record]:
         where, values = _where(collection, filters)
@@ -142,6 +153,7 @@ class SqliteStore:
         self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     def clear(self) -> None:
+        self._counts.clear()
         for collection in INDEXES:
             self._db.execute(f"DELETE FROM {_quote(collection)}")  # noqa: S608 - names from INDEXES
         # Ids start again from 1, as in a new database.

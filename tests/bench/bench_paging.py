@@ -1,0 +1,104 @@
+"""Benchmarks: paging cost against a baseline measured in the same run (``nox -s bench``).
+
+The machine is shared and noisy, so nothing here is an absolute time: each
+figure is a ratio between two runs of the same work made moments apart.
+
+- Sandbox paging at 100,000 records against 300: the time per page must not
+  grow with the collection (in memory and in SQLite, for both APIs).
+- Client paging memory: the live memory while ``async for`` walks 20,000
+  items against the same walk at item 2,000 must not grow, since one page
+  is held at a time (measured after a garbage collection, so that garbage
+  awaiting the collector does not count as held).
+
+Prints each ratio; exits 1 when a ratio passes its limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+from itsm_async.sandbox import Sandbox, SeedCounts
+
+SMALL, LARGE = 300, 100_000
+PAGES = 15
+PER_PAGE = 20
+TIME_LIMIT = 3.0
+MEMORY_LIMIT = 1.5
+
+
+def counts(records: int) -> SeedCounts:
+    return SeedCounts(tickets=records, incidents=records, users=50, devices=50, problems=5, changes=5)
+
+
+async def seconds_per_page(sandbox: Sandbox) -> float:
+    """Median seconds to fetch one page, over pages spread through the collection."""
+    samples: list[float] = []
+    async with sandbox.spiceworks_client() as sw, sandbox.kloudless_client() as kl:
+        for number in range(1, PAGES + 1):
+            started = time.perf_counter()
+            await sw.tickets.list_tickets(page=number, per_page=PER_PAGE)
+            samples.append(time.perf_counter() - started)
+        pages = kl.paginate(kl.incidents.list_incidents, page_size=PER_PAGE).pages()
+        for _ in range(PAGES):
+            started = time.perf_counter()
+            await anext(pages)
+            samples.append(time.perf_counter() - started)
+        await pages.aclose()
+    return statistics.median(samples)
+
+
+async def live_bytes_while_paging(sandbox: Sandbox, checkpoints: tuple[int, ...]) -> list[int]:
+    """Traced live memory at each checkpoint (items seen) of one walk through the client."""
+    live = []
+    async with sandbox.kloudless_client() as kl:
+        gc.collect()
+        tracemalloc.start()
+        seen = 0
+        async for _ in kl.paginate(kl.incidents.list_incidents, page_size=PER_PAGE, max_items=max(checkpoints)):
+            seen += 1
+            if seen in checkpoints:
+                gc.collect()
+                live.append(tracemalloc.get_traced_memory()[0])
+        tracemalloc.stop()
+    assert len(live) == len(checkpoints)
+    return live
+
+
+def report(name: str, ratio: float, limit: float) -> bool:
+    verdict = "ok" if ratio <= limit else f"OVER LIMIT {limit}"
+    print(f"{name:<58} {ratio:6.2f}x  {verdict}")
+    return ratio <= limit
+
+
+async def main() -> int:
+    """Run every benchmark; returns the exit status."""
+    argparse.ArgumentParser(description=__doc__).parse_args()
+    ok = True
+    with tempfile.TemporaryDirectory() as folder:
+        for storage in ("memory", "sqlite"):
+            per_page = {}
+            for records in (SMALL, LARGE):
+                db = Path(folder, f"{records}.db") if storage == "sqlite" else None
+                with Sandbox(seed=1, counts=counts(records), db_path=db) as sandbox:
+                    await seconds_per_page(sandbox)  # warm up
+                    per_page[records] = await seconds_per_page(sandbox)
+            name = f"time per page, {LARGE:,} vs {SMALL} records ({storage})"
+            ok &= report(name, per_page[LARGE] / per_page[SMALL], TIME_LIMIT)
+    with Sandbox(seed=1, counts=counts(20_000)) as sandbox:
+        # Warm up past every bounded cache on the way (urllib's urlsplit cache holds 128 URLs).
+        await live_bytes_while_paging(sandbox, (5_000,))
+        small, large = await live_bytes_while_paging(sandbox, (2_000, 20_000))
+    ok &= report("client live memory at item 20,000 vs item 2,000 of one walk", large / small, MEMORY_LIMIT)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
