@@ -42,10 +42,13 @@ class HeaderAuth(httpx.Auth):
         return f"{type(self).__name__}(scheme={self._scheme!r}, credential=<{kind}, redacted>)"
 
     async def _credential(self, stale: str | None = None) -> str:
+        if self._provider is None:
+            assert self._current is not None
+            return self._current
         # One refresh for many concurrent 401s: whoever holds the lock first
         # refreshes; the others find a credential newer than their stale one.
         async with self._lock:
-            if self._provider is not None and (self._current is None or self._current == stale):
+            if self._current is None or self._current == stale:
                 token = await self._provider()
                 if not isinstance(token, str) or not token:
                     raise TypeError("the token provider returned no token")
