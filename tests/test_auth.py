@@ -14,6 +14,8 @@ from itsm_async import (
     AuthenticationError,
     KloudlessClient,
     ResponseDecodeError,
+    RetryPolicy,
+    ServerError,
     SpiceworksClient,
 )
 from itsm_async._auth import HeaderAuth, api_key_auth, bearer_auth
@@ -271,3 +273,19 @@ async def test_exceptions_never_show_the_secret() -> None:
         assert TOKEN not in repr(error)
         assert TOKEN not in repr(vars(error))
         assert "sw.test/api/v1/tickets/42" in str(error)
+
+
+async def test_an_echoed_credential_is_redacted_from_the_message() -> None:
+    # A proxy's error page may echo the request's headers, credential included.
+    def echo(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(502, text=f"upstream refused: Authorization: {request.headers['Authorization']}")
+
+    async with SpiceworksClient(
+        token="s3cr3t-token", base_url=SPICEWORKS_URL, transport=httpx.MockTransport(echo)
+    ) as client:
+        with pytest.raises(ServerError) as caught:
+            await client.with_options(retry=RetryPolicy.never()).tickets.get_ticket(1)
+    assert "s3cr3t-token" not in str(caught.value)
+    assert "s3cr3t-token" not in repr(caught.value)
+    assert "Authorization: Bearer <redacted>" in str(caught.value)
+    assert b"s3cr3t-token" in caught.value.body  # the raw body is data, kept as it came

@@ -56,6 +56,10 @@ class HeaderAuth(httpx.Auth):
             assert self._current is not None
             return self._current
 
+    def redact(self, text: str) -> str:
+        """``text`` with the current credential replaced by ``<redacted>``."""
+        return text.replace(self._current, "<redacted>") if self._current else text
+
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         raise RuntimeError("itsm_async clients are async-only")
 

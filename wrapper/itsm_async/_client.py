@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 
-from ._auth import TokenProvider, api_key_auth, bearer_auth
+from ._auth import HeaderAuth, TokenProvider, api_key_auth, bearer_auth
 from ._exceptions import (
     ApiConnectionError,
     ApiTimeoutError,
@@ -47,13 +47,14 @@ class _Client:
         self,
         *,
         base_url: str,
-        auth: httpx.Auth,
+        auth: HeaderAuth,
         retry: RetryPolicy | None,
         timeout: httpx.Timeout | float | None,
         transport: httpx.AsyncBaseTransport | None,
         headers: Mapping[str, str] | None,
         on_retry: RetryHook | None,
     ) -> None:
+        self._auth = auth
         self._retry_transport = RetryTransport(
             transport if transport is not None else httpx.AsyncHTTPTransport(),
             retry if retry is not None else RetryPolicy(),
@@ -176,7 +177,7 @@ class _Client:
         except httpx.HTTPError as exc:
             raise ApiConnectionError(f"{type(exc).__name__}: {exc}", method=method, url=url) from exc
         if not 200 <= response.status_code <= 299:
-            raise error_from_response(response, parse_error)
+            raise error_from_response(response, parse_error, self._auth.redact)
         try:
             parsed = parse_success(response)
         except Exception as exc:

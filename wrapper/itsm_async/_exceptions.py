@@ -203,12 +203,18 @@ def request_id_of(response: httpx.Response, body: object = None) -> str | None:
     return None
 
 
-def error_from_response(response: httpx.Response, parse_error: Callable[[httpx.Response], object]) -> ApiError:
+def error_from_response(
+    response: httpx.Response,
+    parse_error: Callable[[httpx.Response], object],
+    redact: Callable[[str], str] = str,
+) -> ApiError:
     """Build the typed error for a non-2xx response.
 
     Args:
         response: The response, body read.
         parse_error: The operation's parser of its documented error bodies.
+        redact: Removes credentials from the message: a server or proxy may
+            echo the request's Authorization header in its error page.
 
     Returns:
         The ApiError subclass for the status, carrying the raw body and, when
@@ -232,8 +238,10 @@ def error_from_response(response: httpx.Response, parse_error: Callable[[httpx.R
         message = response.text
     if message is None:
         message = response.reason_phrase or None
-    if message and len(message) > _MESSAGE_LIMIT:
-        message = message[:_MESSAGE_LIMIT] + "..."
+    if message:
+        message = redact(message)
+        if len(message) > _MESSAGE_LIMIT:
+            message = message[:_MESSAGE_LIMIT] + "..."
     return error_class(response.status_code)(
         status_code=response.status_code,
         method=response.request.method,
