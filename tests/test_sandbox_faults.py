@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, cast
 
 import httpx
 import pytest
 import trio
+import trio.testing
 
 from itsm_async import (
     ApiConnectionError,
@@ -141,28 +142,58 @@ async def test_dropped_patch_is_applied_once(itsm_sandbox: Sandbox) -> None:
     assert itsm_sandbox.stats.updates["incidents"] == 1
 
 
-async def test_slow_answer_arrives(spiceworks_client: SpiceworksClient, itsm_sandbox: Sandbox) -> None:
-    script(itsm_sandbox, "slow", delay=0.01)
-    user: Any = (await spiceworks_client.users.get_user(2)).user
-    assert user.id == 2
-    assert itsm_sandbox.faults.counts["slow"] == 1
+def run_in_virtual_time(scenario: Callable[[], Awaitable[None]]) -> float:
+    """Run ``scenario`` on trio with a clock that jumps whenever every task sleeps.
+
+    Latency, stalls and timeouts then take no real time: the test never sleeps.
+
+    Returns:
+        The virtual seconds the scenario took.
+    """
+    clock = trio.testing.MockClock(autojump_threshold=0)
+    trio.run(scenario, clock=clock)
+    return clock.current_time()
 
 
-async def test_stalled_answer_times_out(itsm_sandbox: Sandbox) -> None:
-    # The stall is far longer than the timeout; the client gives up after 50 ms.
-    script(itsm_sandbox, "stall", stall=60)
-    async with itsm_sandbox.spiceworks_client(timeout=0.05, retry=NEVER) as client:
-        with pytest.raises(ApiTimeoutError):
-            await client.tickets.list_tickets()
-    assert itsm_sandbox.faults.counts["stall"] == 1
+def test_slow_answer_arrives() -> None:
+    sandbox = Sandbox(check_responses=True)
+    script(sandbox, "slow", delay=2.5)
+
+    async def scenario() -> None:
+        async with sandbox.spiceworks_client() as client:
+            user: Any = (await client.users.get_user(2)).user
+            assert user.id == 2
+
+    assert run_in_virtual_time(scenario) == pytest.approx(2.5)
+    assert sandbox.faults.counts["slow"] == 1
 
 
-async def test_stalled_read_is_retried(itsm_sandbox: Sandbox) -> None:
-    script(itsm_sandbox, "stall", stall=60)
-    async with itsm_sandbox.spiceworks_client(timeout=0.05) as client:
-        ticket: Any = (await client.tickets.get_ticket(2)).ticket
-        assert ticket.id == 2
-        assert client.retries == 1
+def test_stalled_answer_times_out() -> None:
+    # The stall is far longer than the timeout: the client gives up at its read timeout.
+    sandbox = Sandbox(check_responses=True)
+    script(sandbox, "stall", stall=600)
+
+    async def scenario() -> None:
+        async with sandbox.spiceworks_client(timeout=30, retry=NEVER) as client:
+            with pytest.raises(ApiTimeoutError):
+                await client.tickets.list_tickets()
+
+    assert run_in_virtual_time(scenario) == pytest.approx(30)
+    assert sandbox.faults.counts["stall"] == 1
+
+
+def test_stalled_read_is_retried() -> None:
+    sandbox = Sandbox(check_responses=True)
+    script(sandbox, "stall", stall=600)
+
+    async def scenario() -> None:
+        async with sandbox.spiceworks_client(timeout=30) as client:
+            ticket: Any = (await client.tickets.get_ticket(2)).ticket
+            assert ticket.id == 2
+            assert client.retries == 1
+
+    # One timed-out attempt, then an immediate retry (stamina's testing mode waits zero).
+    assert run_in_virtual_time(scenario) == pytest.approx(30)
 
 
 @pytest.mark.parametrize("kind", ["truncate", "garbage"])
@@ -267,14 +298,15 @@ async def test_admin_endpoints(
 
 
 def test_sandbox_and_faults_run_on_trio() -> None:
+    sandbox = Sandbox()
+    sandbox.faults.configure(FaultConfig(script=("drop", "slow", "stall"), delay=1, stall=600))
+
     async def scenario() -> None:
-        sandbox = Sandbox()
-        sandbox.faults.configure(FaultConfig(script=("drop", "slow", "stall"), delay=0.01, stall=60))
-        async with sandbox.spiceworks_client(timeout=0.05) as client:
+        async with sandbox.spiceworks_client(timeout=30) as client:
             page: Any = await client.tickets.list_tickets()
             assert page.meta.total_count == 300
             with pytest.raises(ApiTimeoutError):
                 await client.with_options(retry=NEVER).tickets.list_tickets()
-        assert sandbox.faults.counts == {"drop": 1, "slow": 1, "stall": 1}
 
-    trio.run(scenario)
+    assert run_in_virtual_time(scenario) == pytest.approx(1 + 30)
+    assert sandbox.faults.counts == {"drop": 1, "slow": 1, "stall": 1}

@@ -15,7 +15,6 @@ import pytest
 
 from itsm_async import (
     ApiConnectionError,
-    ApiTimeoutError,
     KloudlessClient,
     NotFoundError,
     RetryPolicy,
@@ -103,12 +102,10 @@ async def test_faults_over_a_real_socket(server_url: str) -> None:
             user: Any = (await client.users.get_user(1)).user
             assert user.id == 1
             assert client.retries == 1
-        await admin.post("/_sandbox/faults", json={"spec": "script=stall,stall=1"})
-        async with SpiceworksClient(token="t", base_url=server_url, timeout=0.2, retry=RetryPolicy.never()) as client:
-            with pytest.raises(ApiTimeoutError):
-                await client.users.get_user(2)
+        # Stalls are tested in process in virtual time (test_sandbox_faults.py): over a real
+        # socket a timeout could only be tested by waiting for it.
         faults = (await admin.get("/_sandbox/faults")).json()
-        assert faults["counts"] == {"drop": 2, "stall": 1}
+        assert faults["counts"] == {"drop": 2}
         await admin.post("/_sandbox/faults", json={})
 
 
