@@ -78,7 +78,7 @@ def kloudless(server: PagedServer) -> KloudlessClient:
     return KloudlessClient(account_id="123", token="t", base_url=KLOUDLESS_URL, transport=httpx.MockTransport(server))
 
 
-async def collect(paginator: Paginator[Any], into: list[Any] | None = None) -> list[Any]:
+async def collect(paginator: Paginator[Any, Any], into: list[Any] | None = None) -> list[Any]:
     """The ids of every item, also appended to ``into`` as they come (kept when iteration fails)."""
     ids = [] if into is None else into
     async for item in paginator:

@@ -14,6 +14,7 @@ from itsm_async import (
 )
 from kloudless_itsm_client.models import Incident, IncidentCreate, IncidentList, Priority
 from kloudless_itsm_client.types import Response as KloudlessResponse
+from kloudless_itsm_client.types import Unset
 from spiceworks_client.models import (
     CommentCreate,
     CreateTicketCommentResponse201,
@@ -35,9 +36,11 @@ async def spiceworks_types(sw: SpiceworksClient) -> None:
     assert_type(raw, SpiceworksResponse[GetTicketResponse200])
     assert_type(raw.status_code, int)
     tickets = sw.paginate(sw.tickets.list_tickets, status=ListTicketsStatus.OPEN, per_page=100)
-    assert_type(tickets, Paginator[Ticket])
+    assert_type(tickets, Paginator[ListTicketsResponse200, Ticket])
     async for ticket in tickets:
         assert_type(ticket, Ticket)
+    async for page in tickets.pages():
+        assert_type(page, ListTicketsResponse200)
     assert_type(sw.with_options(retry=RetryPolicy.never()), SpiceworksClient)
     assert_type(sw.retries, int)
 
@@ -50,6 +53,9 @@ async def kloudless_types(kl: KloudlessClient) -> None:
     assert_type(await kl.incidents.delete_incident_raw("id"), KloudlessResponse[None])
     async for incident in kl.paginate(kl.incidents.list_incidents, page_size=100, max_items=10):
         assert_type(incident, Incident)
+    async for incidents in kl.paginate(kl.incidents.list_incidents).pages():
+        assert_type(incidents, IncidentList)
+        assert_type(incidents.next_page, int | None | str | Unset)
 
 
 def error_types(error: ApiError) -> None:

@@ -31,6 +31,7 @@ else:
     SpiceworksApi = import_generated("spiceworks_client.api").Api
     KloudlessApi = import_generated("kloudless_itsm_client.api").Api
 
+P = TypeVar("P")
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = httpx.Timeout(30, connect=5)
@@ -124,12 +125,12 @@ class _Client:
 
     def paginate(
         self,
-        operation: Callable[..., Awaitable[Page[T]]],
+        operation: Callable[..., Awaitable[Page[P, T]]],
         /,
         *,
         max_items: int | None = None,
         **params: Any,
-    ) -> Paginator[T]:
+    ) -> Paginator[P, T]:
         """Iterate over every item of a list operation, page by page, lazily.
 
         Args:
@@ -138,7 +139,8 @@ class _Client:
             **params: The operation's keyword arguments (filters, page size).
 
         Returns:
-            A paginator: ``async for`` items, or ``.pages()`` for whole pages.
+            A paginator: ``async for`` items, or ``.pages()`` for whole pages
+            (each the operation's response model, typed as such).
         """
         return Paginator(operation, params, self._paging, max_items)
 

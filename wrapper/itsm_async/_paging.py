@@ -1,32 +1,44 @@
 """Pages and paginators: ``async for`` over every item of any list operation.
 
 A page is any generated list model: codegen gives each list envelope a
-``page_items()`` method. A paging style reads a page and the parameters that
-fetched it and says which parameters fetch the next one, or that there is
-none. Pages are fetched lazily, one at a time, so memory holds one page.
+``page_items()`` method, and every model has ``from_dict``, whose return type
+tells a type checker the page's own class, so ``pages()`` yields it typed.
+A paging style reads a page and the parameters that fetched it and says
+which parameters fetch the next one, or that there is none. Pages are
+fetched lazily, one at a time, so memory holds one page.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, Protocol, TypeVar
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from ._exceptions import ItsmError
 
+P = TypeVar("P")
 T = TypeVar("T")
+P_co = TypeVar("P_co", covariant=True)
 T_co = TypeVar("T_co", covariant=True)
 
 #: How many of the latest pages are remembered to detect a paging cycle.
 _CYCLE_WINDOW = 64
 
 
-class Page(Protocol[T_co]):
-    """A page of a list response: every generated list envelope is one."""
+class Page(Protocol[P_co, T_co]):
+    """A page of a list response, of class ``P_co``, holding items ``T_co``.
+
+    Every generated list envelope is one.
+    """
 
     def page_items(self) -> Sequence[T_co]:
         """The items on this page."""
+        ...
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any], /) -> P_co:
+        """Parse a page: its return type names the page's class."""
         ...
 
 
@@ -86,11 +98,11 @@ class PagingError(ItsmError):
     """The server's paging information is inconsistent (e.g. a repeating page token)."""
 
 
-class Paginator(AsyncIterator[T]):
+class Paginator(Generic[P, T]):
     """Every item across all pages of a list operation, fetched lazily.
 
     ``async for item in paginator`` yields items; ``paginator.pages()`` yields
-    whole pages. ``max_items`` stops early, fetching no page beyond it.
+    whole pages, each the operation's own response model. ``max_items`` stops early, fetching no page beyond it.
 
     Args:
         fetch: The bound list operation.
@@ -101,7 +113,7 @@ class Paginator(AsyncIterator[T]):
 
     def __init__(
         self,
-        fetch: Callable[..., Awaitable[Page[T]]],
+        fetch: Callable[..., Awaitable[Page[P, T]]],
         params: Mapping[str, Any],
         style: PagingStyle,
         max_items: int | None = None,
@@ -114,8 +126,14 @@ class Paginator(AsyncIterator[T]):
         self._max_items = max_items
         self._items: AsyncGenerator[T, None] | None = None
 
-    async def pages(self) -> AsyncGenerator[Page[T], None]:
+    async def pages(self) -> AsyncGenerator[P, None]:
         """Yield whole pages, first to last (``max_items`` bounds the pages fetched)."""
+        async with contextlib.aclosing(self._pages()) as pages:
+            async for page in pages:
+                # The page *is* a P: Page's from_dict return type is its own class.
+                yield cast("P", page)
+
+    async def _pages(self) -> AsyncGenerator[Page[P, T], None]:
         params: dict[str, Any] | None = self._params
         seen = 0
         first_page_size: int | None = None
@@ -141,7 +159,7 @@ class Paginator(AsyncIterator[T]):
             return
         # Close the page generator on an early stop, not at garbage collection
         # (trio warns about async generators left unfinished).
-        async with contextlib.aclosing(self.pages()) as pages:
+        async with contextlib.aclosing(self._pages()) as pages:
             async for page in pages:
                 for item in page.page_items():
                     yield item
@@ -150,7 +168,7 @@ class Paginator(AsyncIterator[T]):
                         if remaining == 0:
                             return
 
-    def __aiter__(self) -> Paginator[T]:
+    def __aiter__(self) -> Paginator[P, T]:
         return self
 
     async def __anext__(self) -> T:

@@ -65,7 +65,6 @@ async def _mirror_urgent_tickets(sw: SpiceworksClient, kl: KloudlessClient, repo
     urgent = []
     pages = sw.paginate(sw.tickets.list_tickets, status=_sw_models.ListTicketsStatus.OPEN, per_page=10)
     async for page in pages.pages():
-        assert isinstance(page, _sw_models.ListTicketsResponse200)
         report.pages += 1
         tickets = page.page_items()
         report.open_tickets += len(tickets)
