@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "codegen_check", "tests", "contract"]
+# codegen_check runs before codegen, so that a stale generated/ fails before it is rewritten.
+nox.options.sessions = ["lint", "typecheck", "codegen_check", "codegen", "tests", "contract"]
 nox.options.error_on_external_run = True
 nox.options.reuse_existing_virtualenvs = True
 
