@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import anyio
+import anyio.lowlevel
 import httpx
 import pytest
 
@@ -247,3 +249,24 @@ async def test_a_body_that_is_not_utf8_is_a_422_not_a_crash() -> None:
             )
     assert response.status_code == 422
     assert response.json()["error"] == "Validation failed"
+
+
+async def test_in_process_requests_let_other_tasks_run() -> None:
+    # Regression: in process nothing suspended, so a long walk starved other tasks and
+    # asyncio kept every request's cancelled timeout timer until the walk ended.
+    ticks = 0
+    walking = True
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while walking:
+            ticks += 1
+            await anyio.lowlevel.checkpoint()
+
+    with Sandbox() as sandbox:
+        async with sandbox.spiceworks_client() as client, anyio.create_task_group() as group:
+            group.start_soon(ticker)
+            for number in range(1, 6):
+                await client.tickets.list_tickets(page=number, per_page=10)
+            walking = False
+    assert ticks >= 5
