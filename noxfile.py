@@ -5,7 +5,7 @@ from __future__ import annotations
 import nox
 
 # codegen_check runs before codegen, so that a stale generated/ fails before it is rewritten.
-nox.options.sessions = ["lint", "typecheck", "codegen_check", "codegen", "tests", "contract"]
+nox.options.sessions = ["lint", "typecheck", "codegen_check", "codegen", "tests", "contract", "bench"]
 nox.options.error_on_external_run = True
 nox.options.reuse_existing_virtualenvs = True
 
