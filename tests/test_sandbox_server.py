@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,54 +15,18 @@ from itsm_async import (
     RetryPolicy,
     SpiceworksClient,
 )
+from itsm_async.sandbox import serve
 from itsm_async.sandbox.__main__ import build_parser, main
 from kloudless_itsm_client.models import AssetCreate, AssetUpdate
 from spiceworks_client.models import TicketCreate
-
-STARTUP_SECONDS = 30
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the sandbox exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/_sandbox/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    pytest.fail(f"the sandbox did not answer within {STARTUP_SECONDS}s:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A sandbox server on a free loopback port, always stopped afterwards."""
-    folder = tmp_path_factory.mktemp("server")
-    port = _free_port()
-    command = [sys.executable, "-m", "itsm_async.sandbox", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--tickets", "80", "--db", str(folder / "sandbox.db")]
-    log = folder / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603 - our own module
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_until_up(url, process, log)
+    database = tmp_path_factory.mktemp("server") / "sandbox.db"
+    with serve("--tickets", "80", "--db", str(database)) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def test_both_apis_over_http(server_url: str) -> None:
@@ -118,3 +77,8 @@ def test_command_line_options() -> None:
     with pytest.raises(SystemExit) as caught:
         main(["--faults", "teapot=1"])
     assert caught.value.code == 2
+
+
+def test_serve_reports_a_server_that_does_not_start() -> None:
+    with pytest.raises(RuntimeError, match="did not start"), serve("--faults", "teapot=1"):
+        pytest.fail("the block must not run")

@@ -81,8 +81,8 @@ def _free_port() -> int:
         return port
 
 
-def stop_process(process: subprocess.Popen[Any]) -> None:
-    """Terminate a server started in its own session, and its process group; SIGKILL if it does not exit in time."""
+def _stop(process: subprocess.Popen[Any]) -> None:
+    """Terminate Prism and its process group; SIGKILL if it does not exit in time."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
     try:
@@ -147,7 +147,7 @@ def running_prism(spec: Path, *, dynamic: bool, log_dir: Path) -> Iterator[Prism
         _wait_until_listening(process, server, port)
         yield server
     finally:
-        stop_process(process)
+        _stop(process)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ stays within a few minutes.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,7 +21,9 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import REPO, SPECS, ContractStats, stop_process
+from itsm_async.sandbox import serve
+
+from .conftest import SPECS, ContractStats
 
 CHECKS = ",".join(
     [
@@ -36,30 +37,13 @@ CHECKS = ",".join(
 MAX_EXAMPLES = 10
 SEED = 1
 TOKEN = "conformance-token"
-_ADDRESS = re.compile(r"Spiceworks (http://\S+?),")
 
 
 @pytest.fixture(scope="module")
 def sandbox_url() -> Iterator[str]:
     """The root URL of a sandbox served on a free loopback port, stopped after the module."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "itsm_async.sandbox", "--port", "0", "--seed", "7"],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=REPO,
-        start_new_session=True,
-    )
-    try:
-        assert process.stdout is not None
-        match = _ADDRESS.search(process.stdout.readline())
-        assert match is not None, f"the sandbox did not start (exit code {process.poll()})"
-        url = match.group(1)
-        httpx.get(f"{url}/_sandbox/health", timeout=10).raise_for_status()
+    with serve("--seed", "7") as url:
         yield url
-    finally:
-        stop_process(process)
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 def _first(url: str, path: str, key: str, **params: str) -> Any:

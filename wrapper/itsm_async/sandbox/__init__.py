@@ -6,13 +6,15 @@ In process::
     async with sandbox.spiceworks_client() as client:
         page = await client.tickets.list_tickets(status=ListTicketsStatus.OPEN)
 
-As a server: ``python -m itsm_async.sandbox --port 8400``.
+As a server: ``python -m itsm_async.sandbox --port 8400``, or for a block of
+code, on a free port: ``with serve("--seed", "3") as url: ...``.
 
 Needs the ``sandbox`` extra (openapi-core, starlette, uvicorn).
 """
 
 from ._errors import ResponseContractError
 from ._faults import FAULT_KINDS, ConnectionDropped, FaultConfig, FaultInjector
+from ._process import serve
 from ._sandbox import IN_PROCESS_URL, Sandbox
 from ._seed import SeedCounts
 from ._stats import Stats
@@ -29,4 +31,5 @@ __all__ = [
     "SandboxTransport",
     "SeedCounts",
     "Stats",
+    "serve",
 ]
