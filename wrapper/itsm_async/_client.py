@@ -16,7 +16,6 @@ from ._exceptions import (
     ResponseDecodeError,
     error_from_response,
     public_url,
-    request_id_of,
 )
 from ._generated import import_generated
 from ._paging import NumberedPages, Page, Paginator, PagingStyle, TokenPages
@@ -183,15 +182,7 @@ class _Client:
         try:
             parsed = parse_success(response)
         except Exception as exc:
-            raise ResponseDecodeError(
-                f"{type(exc).__name__}: {exc}",
-                status_code=response.status_code,
-                method=method,
-                url=url,
-                body=response.content,
-                headers=response.headers,
-                request_id=request_id_of(response),
-            ) from exc
+            raise ResponseDecodeError(response, f"{type(exc).__name__}: {exc}") from exc
         return response, parsed
 
 

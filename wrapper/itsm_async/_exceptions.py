@@ -24,7 +24,6 @@ server's message; never a credential or a request header.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
 import httpx
 
@@ -37,42 +36,38 @@ class ItsmError(Exception):
     """The base class of every exception raised by a client call."""
 
 
-class ApiError(ItsmError):
+class _ResponseError(ItsmError):
+    """What came back, kept whole: ``status_code``, ``method``, ``url``, ``body``, ``headers``, ``request_id``."""
+
+    def __init__(self, response: httpx.Response, text: str, request_id: str | None) -> None:
+        self.status_code = response.status_code
+        self.method = response.request.method
+        self.url = public_url(response.request.url)
+        self.body = response.content
+        self.headers: Mapping[str, str] = response.headers
+        self.request_id = request_id
+        super().__init__(f"{self.method} {self.url} returned {self.status_code}{text}")
+
+
+class ApiError(_ResponseError):
     """The server answered with a status outside 2xx.
 
     Attributes hold what came back: ``status_code``, ``method``, ``url``,
     ``request_id`` (from the ``X-Request-Id`` header or the error body's
-    ``id``), ``body`` (the raw bytes), ``headers``, and ``error``: the
-    spec's error model parsed from the body, or None when the status or
-    body is undocumented.
+    ``id``), ``body`` (the raw bytes), ``headers``, ``message`` (the
+    server's, credentials redacted), and ``error``: the spec's error model
+    parsed from the body, or None when the status or body is undocumented.
     """
 
     def __init__(
-        self,
-        *,
-        status_code: int,
-        method: str,
-        url: str,
-        body: bytes,
-        headers: Mapping[str, str],
-        error: object | None,
-        message: str | None,
-        request_id: str | None,
+        self, response: httpx.Response, *, error: object | None, message: str | None, request_id: str | None
     ) -> None:
-        self.status_code = status_code
-        self.method = method
-        self.url = url
-        self.body = body
-        self.headers = headers
         self.error = error
         self.message = message
-        self.request_id = request_id
-        text = f"{method} {url} returned {status_code}"
-        if message:
-            text += f": {message}"
+        text = f": {message}" if message else ""
         if request_id:
             text += f" (request id {request_id})"
-        super().__init__(text)
+        super().__init__(response, text, request_id)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status_code={self.status_code}, method={self.method!r}, url={self.url!r})"
@@ -109,8 +104,10 @@ class RateLimitError(ApiError):
     ``Retry-After``, seconds or HTTP date), or None when it gave none.
     """
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(
+        self, response: httpx.Response, *, error: object | None, message: str | None, request_id: str | None
+    ) -> None:
+        super().__init__(response, error=error, message=message, request_id=request_id)
         self.retry_after = parse_retry_after(self.headers)
 
 
@@ -135,7 +132,7 @@ class ApiTimeoutError(ApiConnectionError):
     """The request timed out (connect, read, write or pool), after any retries."""
 
 
-class ResponseDecodeError(ItsmError):
+class ResponseDecodeError(_ResponseError):
     """A 2xx response whose body is not JSON or does not fit the spec's schema.
 
     Nothing is lost: ``body`` holds the raw bytes, ``status_code``,
@@ -143,24 +140,8 @@ class ResponseDecodeError(ItsmError):
     exception is the ``__cause__``.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        status_code: int,
-        method: str,
-        url: str,
-        body: bytes,
-        headers: Mapping[str, str],
-        request_id: str | None,
-    ) -> None:
-        self.status_code = status_code
-        self.method = method
-        self.url = url
-        self.body = body
-        self.headers = headers
-        self.request_id = request_id
-        super().__init__(f"{method} {url} returned {status_code} with an unreadable body: {message}")
+    def __init__(self, response: httpx.Response, reason: str) -> None:
+        super().__init__(response, f" with an unreadable body: {reason}", request_id_of(response))
 
 
 _STATUS_ERRORS: dict[int, type[ApiError]] = {
@@ -243,12 +224,5 @@ def error_from_response(
         if len(message) > _MESSAGE_LIMIT:
             message = message[:_MESSAGE_LIMIT] + "..."
     return error_class(response.status_code)(
-        status_code=response.status_code,
-        method=response.request.method,
-        url=public_url(response.request.url),
-        body=response.content,
-        headers=response.headers,
-        error=error,
-        message=message,
-        request_id=request_id_of(response, body),
+        response, error=error, message=message, request_id=request_id_of(response, body)
     )
