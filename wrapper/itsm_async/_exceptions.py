@@ -15,7 +15,11 @@ the generated code escapes untyped::
     │   └── ServerError                 5xx
     ├── ApiConnectionError          no usable response: connect, read or protocol failure
     │   └── ApiTimeoutError             a timeout
-    └── ResponseDecodeError         a 2xx body that is not JSON or does not fit the schema
+    ├── ResponseDecodeError         a 2xx body that is not JSON or does not fit the schema
+    ├── InvalidArgumentError        an argument of the wrong type or out of bounds (also TypeError, ValueError)
+    ├── RequestBuildError           the request could not be built from valid-looking arguments
+    ├── CredentialError             the token provider raised or returned no token
+    └── ClientClosedError           a call on a client after ``aclose()``
 
 Messages and reprs name the method, the URL (without any userinfo) and the
 server's message; never a credential or a request header.
@@ -142,6 +146,34 @@ class ResponseDecodeError(_ResponseError):
 
     def __init__(self, response: httpx.Response, reason: str) -> None:
         super().__init__(response, f" with an unreadable body: {reason}", request_id_of(response))
+
+
+class InvalidArgumentError(ItsmError, TypeError, ValueError):
+    """An argument of the wrong type, or out of the spec's bounds, refused before anything is sent.
+
+    It is also a ``TypeError`` and a ``ValueError``, so code written against
+    either keeps working. The message names the operation (or constructor)
+    and the parameter, what was expected and what was given.
+    """
+
+
+class RequestBuildError(ItsmError):
+    """The request could not be built from the arguments; nothing was sent.
+
+    The exception raised while building it is the ``__cause__``.
+    """
+
+
+class CredentialError(ItsmError):
+    """The token provider raised, or returned something other than a non-empty string.
+
+    Nothing was sent with the missing credential; the provider's exception,
+    if any, is the ``__cause__``. The message never contains a credential.
+    """
+
+
+class ClientClosedError(ItsmError):
+    """A call on a client (or a view of it) after ``aclose()``; nothing was sent."""
 
 
 _STATUS_ERRORS: dict[int, type[ApiError]] = {
