@@ -152,6 +152,25 @@ async def test_kloudless_invalid_input_is_422(
     assert error["id"] == response.headers["x-request-id"]
 
 
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        # "incident:²" and "after:²", base64url: unicode digits are no digits of an id or token.
+        (f"{INCIDENTS}/FaW5jaWRlbnQ6wrI", 404, "not_found"),
+        ("/v1/accounts/123/itsm/objects/Fb2JqZWN0OsKy?raw_type=sys_user", 404, "not_found"),
+        (f"{INCIDENTS}?page=YWZ0ZXI6wrI", 400, "bad_request"),
+    ],
+)
+async def test_crafted_ids_and_page_tokens_are_api_errors(
+    http: httpx.AsyncClient, path: str, status: int, code: str
+) -> None:
+    response = await http.get(path, headers=KLOUDLESS_AUTH)
+    assert response.status_code == status
+    error = response.json()
+    assert (error["error_code"], error["status_code"]) == (code, status)
+    assert error["id"] == response.headers["x-request-id"]
+
+
 async def test_raw_type_is_required_on_generic_objects(http: httpx.AsyncClient) -> None:
     response = await http.get("/v1/accounts/123/itsm/objects", headers=KLOUDLESS_AUTH)
     assert response.status_code == 422

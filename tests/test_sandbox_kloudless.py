@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -211,6 +212,55 @@ async def test_invalid_page_token_is_400(kloudless_client: KloudlessClient) -> N
     with pytest.raises(BadRequestError) as caught:
         await kloudless_client.incidents.list_incidents(page="2")
     assert cast("Any", caught.value.error).error_code == "bad_request"
+
+
+def _crafted(prefix: str, payload: str) -> str:
+    """An id or page token as the sandbox makes them, around a payload it never writes."""
+    return prefix + base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+# "²" passes str.isdigit() and fails int(); "٣" and "03" pass int() and would alias record 3;
+# 30 digits overflow SQLite's INTEGER and 5,000 pass Python's int() digit limit.
+CRAFTED = {
+    "superscript": "²",
+    "arabic-indic": "٣",
+    "leading-zero": "03",
+    "sign": "+3",
+    "space": " 3",
+    "30-digits": "9" * 30,
+    "5000-digits": "9" * 5000,
+}
+CRAFTED_NUMBERS = pytest.mark.parametrize("number", list(CRAFTED.values()), ids=list(CRAFTED))
+
+
+@CRAFTED_NUMBERS
+async def test_crafted_ids_are_404(kloudless_client: KloudlessClient, number: str) -> None:
+    with pytest.raises(NotFoundError) as caught:
+        await kloudless_client.incidents.get_incident(_crafted("F", f"incident:{number}"))
+    assert cast("Any", caught.value.error).error_code == "not_found"
+    with pytest.raises(NotFoundError):
+        await kloudless_client.objects.get_object(_crafted("F", f"object:{number}"), raw_type="sys_user_group")
+
+
+@CRAFTED_NUMBERS
+async def test_crafted_page_tokens_are_400(kloudless_client: KloudlessClient, number: str) -> None:
+    with pytest.raises(BadRequestError) as caught:
+        await kloudless_client.incidents.list_incidents(page=_crafted("", f"after:{number}"))
+    assert cast("Any", caught.value.error).error_code == "bad_request"
+
+
+@CRAFTED_NUMBERS
+async def test_crafted_user_and_relation_ids_are_422(kloudless_client: KloudlessClient, number: str) -> None:
+    first: Any = await kloudless_client.incidents.list_incidents(page_size=1)
+    incident_id = first.objects[0].id
+    with pytest.raises(UnprocessableEntityError, match="Invalid user"):
+        await kloudless_client.incidents.update_incident(
+            incident_id, body=IncidentUpdate(assignee=_crafted("u", f"user:{number}"))
+        )
+    with pytest.raises(UnprocessableEntityError, match="Invalid relation"):
+        await kloudless_client.incidents.update_incident(
+            incident_id, body=IncidentUpdate(problem=_crafted("F", f"problem:{number}"))
+        )
 
 
 async def test_another_account_is_404(itsm_sandbox: Sandbox) -> None:

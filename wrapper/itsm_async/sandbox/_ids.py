@@ -5,6 +5,12 @@ by encoding the record's kind and number, so an id decodes back to its
 record without a lookup table, and an id of one kind is no id of another.
 Page tokens encode the last id of the previous page (keyset paging), so a
 token stays valid, and skips nothing, when records are added or deleted.
+
+Decoding accepts only what encoding writes: a number in ASCII digits,
+without sign, space or leading zero, that fits a record id (SQLite's 64-bit
+INTEGER). Anything else names no record, so a crafted id is not found and
+a crafted token refused, instead of failing in ``int()`` (``"²"`` is a
+digit to ``str.isdigit``) or aliasing a record (``int("٣")`` is 3).
 """
 
 from __future__ import annotations
@@ -12,6 +18,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
+
+#: The numbers :func:`_encode` is given: ``0`` (the first page's token) or a record id.
+_NUMBER = re.compile(r"0|[1-9][0-9]{0,18}")
+#: The largest record id: SQLite's INTEGER is a signed 64-bit integer.
+_MAX_NUMBER = 2**63 - 1
 
 
 def _encode(text: str) -> str:
@@ -29,7 +41,11 @@ def _number(text: str | None, prefix: str) -> int | None:
     if text is None or not text.startswith(prefix):
         return None
     digits = text[len(prefix) :]
-    return int(digits) if digits.isdigit() else None
+    # [0-9] in a str pattern is the ASCII range, unlike \d or str.isdigit().
+    if _NUMBER.fullmatch(digits) is None:
+        return None
+    number = int(digits)
+    return number if number <= _MAX_NUMBER else None
 
 
 def object_id(kind: str, number: int) -> str:
