@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 from itsm_async import (
     ApiConnectionError,
@@ -15,8 +18,8 @@ from itsm_async import (
     RetryPolicy,
     SpiceworksClient,
 )
-from itsm_async.sandbox import serve
-from itsm_async.sandbox.__main__ import build_parser, main
+from itsm_async.sandbox import Sandbox, SeedCounts, serve
+from itsm_async.sandbox.__main__ import build_parser, listening_socket, main
 from kloudless_itsm_client.models import AssetCreate, AssetUpdate
 from spiceworks_client.models import TicketCreate
 
@@ -82,3 +85,25 @@ def test_command_line_options() -> None:
 def test_serve_reports_a_server_that_does_not_start() -> None:
     with pytest.raises(RuntimeError, match="did not start"), serve("--faults", "teapot=1"):
         pytest.fail("the block must not run")
+
+
+async def test_served_connections_have_nagle_off() -> None:
+    # uvicorn writes a response's head and body in two send() calls. With Nagle's algorithm on,
+    # the body waits for the client's ACK of the head, which the client delays (~40 ms on Linux):
+    # every request of a kept-alive connection stalled. asyncio turns Nagle off only for a socket
+    # whose proto is IPPROTO_TCP; the listening socket must make accepted ones so.
+    small = SeedCounts(users=3, tickets=1, devices=0, incidents=0, problems=0, changes=0, articles=0, assets=0)
+    with Sandbox(counts=small) as sandbox, listening_socket("127.0.0.1", 0) as sock:
+        server = uvicorn.Server(uvicorn.Config(sandbox.app, lifespan="off", log_level="warning"))
+        sock.listen()  # connections wait in the backlog until the server accepts them
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        try:
+            port = sock.getsockname()[1]
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+                assert (await client.get("/_sandbox/health")).status_code == 200
+                accepted = [c.transport.get_extra_info("socket") for c in server.server_state.connections]
+                assert len(accepted) == 1
+                assert accepted[0].getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        finally:
+            server.should_exit = True
+            await serving

@@ -76,6 +76,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` for uvicorn to serve on.
+
+    Binding here, not in uvicorn, makes ``--port 0`` usable: the port is
+    known before serving. Connections accepted on it have Nagle's
+    algorithm off (``TCP_NODELAY``), so small responses leave at once.
+
+    Args:
+        host: The address to listen on.
+        port: The port, 0 for any free one.
+
+    Returns:
+        The bound socket (not yet listening).
+    """
+    family, kind, proto = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][:3]
+    # uvicorn writes a response's head and body in two send() calls; with Nagle's algorithm on,
+    # the body waits for the client's (delayed, ~40 ms) ACK of the head, on every request of a
+    # kept-alive connection. asyncio turns Nagle off on accepted sockets whose proto is
+    # IPPROTO_TCP, which getaddrinfo's proto gives and a bare socket(family, SOCK_STREAM) lacks;
+    # TCP_NODELAY on the listener covers platforms where accepted sockets report proto 0 (macOS,
+    # CPython issue 148783), as Linux and the BSDs copy it to each accepted socket.
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the sandbox server until interrupted.
 
@@ -95,24 +127,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         fault_seed=args.fault_seed,
         account_id=args.account_id,
     )
-    family = socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM)[0][0]
-    # Binding here, not in uvicorn, makes --port 0 usable: the port is known before serving.
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((args.host, args.port))
-        host, port = sock.getsockname()[:2]
-        root = f"http://{f'[{host}]' if ':' in host else host}:{port}"
-        print(
-            f"itsm-async sandbox (seed {sandbox.seed}): Spiceworks {root}, Kloudless {root}/v1 "
-            f"(account {args.account_id}), stats {root}/_sandbox/stats",
-            flush=True,
-        )
-        logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
-        server = uvicorn.Server(uvicorn.Config(sandbox.app, log_level=args.log_level, lifespan="on"))
-        server.run(sockets=[sock])
+        with listening_socket(args.host, args.port) as sock:
+            host, port = sock.getsockname()[:2]
+            root = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+            print(
+                f"itsm-async sandbox (seed {sandbox.seed}): Spiceworks {root}, Kloudless {root}/v1 "
+                f"(account {args.account_id}), stats {root}/_sandbox/stats",
+                flush=True,
+            )
+            logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
+            server = uvicorn.Server(uvicorn.Config(sandbox.app, log_level=args.log_level, lifespan="on"))
+            server.run(sockets=[sock])
     finally:
-        sock.close()
         sandbox.close()
     return 0
 
