@@ -107,3 +107,14 @@ async def test_served_connections_have_nagle_off() -> None:
         finally:
             server.should_exit = True
             await serving
+
+
+def test_a_chatty_server_keeps_answering() -> None:
+    # At --log-level info uvicorn logs each request to its stdout, the pipe serve() reads the
+    # address from: unread, the pipe filled (64 KiB, about 975 requests) and the server hung.
+    with (
+        serve("--log-level", "info", "--tickets", "5", "--devices", "0", "--incidents", "0") as root,
+        httpx.Client(base_url=root, timeout=10) as client,
+    ):
+        statuses = {client.get("/_sandbox/health").status_code for _ in range(1500)}
+    assert statuses == {200}
