@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import anyio
 import anyio.lowlevel
@@ -12,6 +13,9 @@ import pytest
 from itsm_async import (
     ApiConnectionError,
     AuthenticationError,
+    CredentialError,
+    InvalidArgumentError,
+    ItsmError,
     KloudlessClient,
     ResponseDecodeError,
     RetryPolicy,
@@ -212,16 +216,185 @@ def test_empty_static_credential_is_rejected() -> None:
         SpiceworksClient(token="")
 
 
-async def test_provider_returning_no_token_is_an_error_before_sending() -> None:
+@pytest.mark.parametrize(
+    ("returned", "reason"),
+    [
+        ("", "it is empty"),
+        ("   ", "whitespace"),
+        ("tok\r\nX-Injected: 1", "whitespace or a line break"),
+        ("t\u00f6ken", "non-ASCII"),
+        (None, "returned NoneType, not a str"),
+        (123, "returned int, not a str"),
+        (b"token", "returned bytes, not a str"),
+    ],
+)
+async def test_provider_returning_no_usable_token_is_a_credential_error(returned: object, reason: str) -> None:
     server = Server()
 
-    async def empty() -> str:
-        return ""
+    async def provider() -> object:
+        return returned
 
-    async with spiceworks(server, empty) as client:
-        with pytest.raises(TypeError, match="no token"):
+    async with spiceworks(server, provider) as client:
+        with pytest.raises(CredentialError) as caught:
             await client.tickets.get_ticket(42)
+    assert type(caught.value) is CredentialError  # not wrapped by httpx or the client
+    assert isinstance(caught.value, ItsmError)
+    assert reason in str(caught.value)
+    assert "token provider" in str(caught.value)
+    assert "nothing was sent" in str(caught.value)
+    if isinstance(returned, str) and returned.strip():
+        assert returned not in str(caught.value)
     assert server.requests == []
+
+
+async def test_provider_that_raises_is_a_credential_error_with_the_cause() -> None:
+    server = Server()
+    failure = RuntimeError("vault unreachable, last token was sw-leaked-token")
+
+    async def provider() -> str:
+        raise failure
+
+    async with spiceworks(server, provider) as client:
+        with pytest.raises(CredentialError) as caught:
+            await client.tickets.get_ticket(42)
+    assert type(caught.value) is CredentialError
+    assert caught.value.__cause__ is failure
+    assert "token provider" in str(caught.value)
+    assert "raised RuntimeError" in str(caught.value)
+    # The provider's message may hold a credential: it stays in the cause only.
+    assert "sw-leaked-token" not in str(caught.value)
+    assert server.requests == []
+
+
+async def test_provider_failing_on_refresh_is_a_credential_error() -> None:
+    server = Server()  # rejects fresh-1, so the provider is asked again
+    calls = 0
+
+    def provider() -> str:
+        nonlocal calls
+        calls += 1
+        if calls > 1:
+            raise OSError("refresh endpoint down")
+        return "fresh-1"
+
+    async with spiceworks(server, provider) as client:
+        with pytest.raises(CredentialError) as caught:
+            await client.tickets.get_ticket(42)
+    assert isinstance(caught.value.__cause__, OSError)
+    assert server.authorizations == ["Bearer fresh-1"]
+
+
+async def test_api_key_provider_failure_names_api_key() -> None:
+    async def provider() -> str:
+        raise KeyError("KLOUDLESS_KEY")
+
+    async with KloudlessClient(
+        account_id="123", api_key=provider, base_url=KLOUDLESS_URL, transport=httpx.MockTransport(Server())
+    ) as client:
+        with pytest.raises(CredentialError, match="api_key provider"):
+            await client.incidents.get_incident("inc-1")
+
+
+class SyncProvider:
+    """A plain (not async) token provider handing out ``sync-1``, ``sync-2``, ..."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self) -> str:
+        self.calls += 1
+        return f"sync-{self.calls}"
+
+
+async def test_sync_provider_is_called_and_refreshed() -> None:
+    provider = SyncProvider()
+    server = Server("Bearer sync-2")
+    async with spiceworks(server, provider) as client:
+        await client.tickets.get_ticket(42)
+        await client.tickets.get_ticket(43)
+    assert provider.calls == 2
+    assert server.authorizations == ["Bearer sync-1", "Bearer sync-2", "Bearer sync-2"]
+
+
+async def test_provider_may_return_any_awaitable() -> None:
+    async def fetch() -> str:
+        await anyio.lowlevel.checkpoint()
+        return "lambda-token"
+
+    server = Server("Bearer lambda-token")
+    async with spiceworks(server, lambda: fetch()) as client:
+        await client.tickets.get_ticket(42)
+    assert server.authorizations == ["Bearer lambda-token"]
+
+
+def needs_an_argument(scope: str) -> str:
+    return scope
+
+
+INVALID_CREDENTIALS: list[tuple[object, str]] = [
+    (None, "is required"),
+    (123, "got int"),
+    (1.5, "got float"),
+    (True, "got bool"),
+    (object(), "got object"),
+    (["tok"], "got list"),
+    ("", "it is empty"),
+    (b"x", "not bytes: decode it first"),
+    (bytearray(b"x"), "not bytearray"),
+    ("sw secret", "whitespace or a line break at index 2"),
+    ("sw-secret\n", "whitespace or a line break at index 9"),
+    ("sw-secret\r\nX-Injected: yes", "whitespace or a line break at index 9"),
+    ("sw\tsecret", "whitespace or a line break"),
+    ("sw-s\u00e9cret", "non-ASCII character at index 4"),
+    ("sw\x00secret", "control or non-ASCII character"),
+    (needs_an_argument, "needs arguments"),
+]
+
+
+MAKERS: dict[str, tuple[Callable[[object], object], str]] = {
+    "bearer_auth": (bearer_auth, "token"),  # type: ignore[dict-item]
+    "api_key_auth": (api_key_auth, "api_key"),  # type: ignore[dict-item]
+    "SpiceworksClient": (lambda value: SpiceworksClient(token=value), "token"),  # type: ignore[arg-type]
+    "KloudlessClient-token": (lambda value: KloudlessClient(account_id="1", token=value), "token"),  # type: ignore[arg-type]
+    "KloudlessClient-api_key": (lambda value: KloudlessClient(account_id="1", api_key=value), "api_key"),  # type: ignore[arg-type]
+}
+
+
+@pytest.mark.parametrize(("credential", "reason"), INVALID_CREDENTIALS)
+@pytest.mark.parametrize("maker", sorted(MAKERS))
+def test_invalid_credentials_are_refused_at_construction(maker: str, credential: object, reason: str) -> None:
+    make, parameter = MAKERS[maker]
+    if credential is None and maker.startswith("KloudlessClient"):
+        return  # there None means "not given": the client's choice between token and api_key
+    with pytest.raises(InvalidArgumentError) as caught:
+        make(credential)
+    message = str(caught.value)
+    assert message.startswith(f"{parameter} "), message
+    assert reason in message
+    assert "callable returning one" in message
+    if isinstance(credential, str) and credential:
+        assert credential not in message  # a near-miss credential is still a secret
+
+
+def test_invalid_credential_errors_are_also_type_and_value_errors() -> None:
+    with pytest.raises(TypeError, match="token"):
+        bearer_auth(123)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="token"):
+        bearer_auth("a b")
+
+
+def test_header_auth_names_the_given_parameter() -> None:
+    with pytest.raises(InvalidArgumentError, match=r"^credential "):
+        HeaderAuth("Bearer", "")
+    with pytest.raises(InvalidArgumentError, match=r"^access_token "):
+        bearer_auth("", name="access_token")
+    with pytest.raises(InvalidArgumentError, match=r"^key "):
+        api_key_auth(None, name="key")  # type: ignore[arg-type]
+
+
+def test_every_visible_ascii_character_is_a_valid_credential() -> None:
+    visible = "".join(chr(code) for code in range(0x21, 0x7F))
+    assert bearer_auth(visible).redact(f"x {visible} y") == "x <redacted> y"
 
 
 def test_sync_use_is_refused() -> None:

@@ -1,20 +1,81 @@
 """Authentication as ``httpx.Auth`` flows.
 
-A credential is a string, or a *token provider*: an async callable returning
-the current token. With a provider, a 401 response triggers exactly one
-refresh and one replay of the request; a second 401 is the caller's
-``AuthenticationError``, never a loop.
+A credential is a string, or a *token provider*: a callable returning the
+current token, either directly or as an awaitable (an ``async def``). With a
+provider, a 401 response triggers exactly one refresh and one replay of the
+request; a second 401 is the caller's ``AuthenticationError``, never a loop.
+
+Every token the auth has used is remembered, so that :meth:`HeaderAuth.redact`
+can remove any of them from the text of an error.
 """
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 
 import anyio
 import httpx
 
-#: An async callable returning the current token, called again to refresh it.
-TokenProvider = Callable[[], Awaitable[str]]
+from ._exceptions import CredentialError, InvalidArgumentError
+
+#: A callable returning the current token, or an awaitable of it; called again to refresh it.
+TokenProvider = Callable[[], Awaitable[str] | str]
+
+_REDACTED = "<redacted>"
+
+# RFC 6750 section 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+# A credential is replaced only where it stands whole: not preceded by a
+# character that could continue a token (``=`` only ever ends one, so
+# ``access_token=<token>`` still matches), and not followed by one (``.``
+# only when it ends a sentence rather than continues a token).
+_BEFORE = r"(?<![A-Za-z0-9._~+/-])"
+_AFTER = r"(?![A-Za-z0-9_~+/=-]|\.[A-Za-z0-9._~+/=-])"
+
+
+def _refusal(value: str) -> str | None:
+    """Why ``value`` cannot be sent in a header, or None when it can; never quotes it."""
+    if not value:
+        return "it is empty"
+    for index, char in enumerate(value):
+        # Header values are visible ASCII (RFC 9110 section 5.5); a space,
+        # tab or line break would end the credential or inject a header.
+        if not "!" <= char <= "~":
+            kind = "whitespace or a line break" if char.isspace() else "a control or non-ASCII character"
+            return f"it contains {kind} at index {index}"
+    return None
+
+
+def _provider_name(provider: object) -> str:
+    return str(getattr(provider, "__qualname__", type(provider).__qualname__))
+
+
+def _check_static(name: str, credential: object) -> str | TokenProvider:
+    """``credential`` if it is a sendable string or a provider; else InvalidArgumentError naming ``name``."""
+    expected = "a non-empty string of visible ASCII characters, or a callable returning one"
+    if isinstance(credential, str):
+        reason = _refusal(credential)
+        if reason is not None:
+            raise InvalidArgumentError(f"{name} must be {expected}; the string given cannot be sent: {reason}")
+        return credential
+    if isinstance(credential, bytes | bytearray):
+        raise InvalidArgumentError(f"{name} must be {expected}, not {type(credential).__name__}: decode it first")
+    if credential is None:
+        raise InvalidArgumentError(f"{name} is required: {expected}; got None")
+    if not callable(credential):
+        raise InvalidArgumentError(f"{name} must be {expected}; got {type(credential).__name__}")
+    try:
+        signature = inspect.signature(credential)
+    except (TypeError, ValueError):  # some builtins have none: they are judged when called
+        return credential
+    try:
+        signature.bind()
+    except TypeError:
+        raise InvalidArgumentError(
+            f"{name} must be {expected}; the callable {_provider_name(credential)}{signature} needs arguments"
+        ) from None
+    return credential
 
 
 class HeaderAuth(httpx.Auth):
@@ -22,24 +83,54 @@ class HeaderAuth(httpx.Auth):
 
     Args:
         scheme: ``Bearer`` or ``APIKey``.
-        credential: The credential, or a token provider.
+        credential: The credential, or a token provider (sync or async).
+        name: The parameter the credential was given as, for error messages.
+
+    Raises:
+        InvalidArgumentError: ``credential`` is not a non-empty header-safe
+            string nor a callable taking no arguments.
     """
 
-    def __init__(self, scheme: str, credential: str | TokenProvider) -> None:
-        if isinstance(credential, str):
-            if not credential:
-                raise ValueError("the credential is empty")
-            self._current: str | None = credential
-            self._provider: TokenProvider | None = None
-        else:
-            self._current = None
-            self._provider = credential
+    def __init__(self, scheme: str, credential: str | TokenProvider, *, name: str = "credential") -> None:
+        checked = _check_static(name, credential)
+        self._name = name
         self._scheme = scheme
         self._lock = anyio.Lock()
+        self._used: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        if isinstance(checked, str):
+            self._current: str | None = checked
+            self._provider: TokenProvider | None = None
+            self._remember(checked)
+        else:
+            self._current = None
+            self._provider = checked
 
     def __repr__(self) -> str:
         kind = "provider" if self._provider is not None else "static"
         return f"{type(self).__name__}(scheme={self._scheme!r}, credential=<{kind}, redacted>)"
+
+    def _remember(self, token: str) -> None:
+        if token not in self._used:
+            self._used.add(token)
+            # Longest first, so that a token never matches inside a longer one's place.
+            alternatives = "|".join(re.escape(used) for used in sorted(self._used, key=len, reverse=True))
+            self._pattern = re.compile(f"{_BEFORE}(?:{alternatives}){_AFTER}")
+
+    async def _fetch(self, provider: TokenProvider) -> str:
+        what = f"the {self._name} provider {_provider_name(provider)}"
+        try:
+            result = provider()
+            token = await result if inspect.isawaitable(result) else result
+        except Exception as exc:
+            # The provider's own message may hold a credential: it stays in __cause__ only.
+            raise CredentialError(f"{what} raised {type(exc).__name__}; nothing was sent") from exc
+        if not isinstance(token, str):
+            raise CredentialError(f"{what} returned {type(token).__name__}, not a str token; nothing was sent")
+        reason = _refusal(token)
+        if reason is not None:
+            raise CredentialError(f"{what} returned a token that cannot be sent: {reason}; nothing was sent")
+        return token
 
     async def _credential(self, stale: str | None = None) -> str:
         if self._provider is None:
@@ -48,17 +139,26 @@ class HeaderAuth(httpx.Auth):
         # One refresh for many concurrent 401s: whoever holds the lock first
         # refreshes; the others find a credential newer than their stale one.
         async with self._lock:
-            if self._current is None or self._current == stale:
-                token = await self._provider()
-                if not isinstance(token, str) or not token:
-                    raise TypeError("the token provider returned no token")
+            token = self._current
+            if token is None or token == stale:
+                token = await self._fetch(self._provider)
+                # Remembered before it is sent: a server may echo it in an error at once.
+                self._remember(token)
                 self._current = token
-            assert self._current is not None
-            return self._current
+            return token
 
     def redact(self, text: str) -> str:
-        """``text`` with the current credential replaced by ``<redacted>``."""
-        return text.replace(self._current, "<redacted>") if self._current else text
+        """Replace every credential this auth has used with ``<redacted>``.
+
+        Args:
+            text: A message, such as a server's error text.
+
+        Returns:
+            ``text`` with each whole occurrence of any token ever sent
+            (refreshed ones included) replaced; a token that only occurs
+            inside a longer word is left, so ordinary words stay intact.
+        """
+        return self._pattern.sub(_REDACTED, text) if self._pattern is not None else text
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         raise RuntimeError("itsm_async clients are async-only")
@@ -73,11 +173,33 @@ class HeaderAuth(httpx.Auth):
             yield request
 
 
-def bearer_auth(token: str | TokenProvider) -> HeaderAuth:
-    """``Authorization: Bearer <token>``, refreshed once on 401 when a provider is given."""
-    return HeaderAuth("Bearer", token)
+def bearer_auth(token: str | TokenProvider, *, name: str = "token") -> HeaderAuth:
+    """``Authorization: Bearer <token>``, refreshed once on 401 when a provider is given.
+
+    Args:
+        token: The token, or a provider returning it (sync or async).
+        name: The parameter ``token`` was given as, for error messages.
+
+    Returns:
+        The auth flow.
+
+    Raises:
+        InvalidArgumentError: ``token`` is neither a sendable string nor a provider.
+    """
+    return HeaderAuth("Bearer", token, name=name)
 
 
-def api_key_auth(api_key: str | TokenProvider) -> HeaderAuth:
-    """``Authorization: APIKey <key>``, the Kloudless application API key."""
-    return HeaderAuth("APIKey", api_key)
+def api_key_auth(api_key: str | TokenProvider, *, name: str = "api_key") -> HeaderAuth:
+    """``Authorization: APIKey <key>``, the Kloudless application API key.
+
+    Args:
+        api_key: The key, or a provider returning it (sync or async).
+        name: The parameter ``api_key`` was given as, for error messages.
+
+    Returns:
+        The auth flow.
+
+    Raises:
+        InvalidArgumentError: ``api_key`` is neither a sendable string nor a provider.
+    """
+    return HeaderAuth("APIKey", api_key, name=name)
