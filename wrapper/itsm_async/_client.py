@@ -17,7 +17,7 @@ from ._exceptions import (
     error_from_response,
     public_url,
 )
-from ._generated import import_generated
+from ._generated import describe_operations, import_generated
 from ._paging import NumberedPages, Page, Paginator, PagingStyle, TokenPages
 from ._retry import RetryPolicy
 from ._transport import RETRY_POLICY_EXTENSION, RetryHook, RetryTransport
@@ -300,3 +300,11 @@ class KloudlessClient(_Client, KloudlessApi):
 
     def __repr__(self) -> str:
         return f"KloudlessClient(account_id={self._account_id!r}, base_url={str(self._http.base_url)!r})"
+
+
+# help() lists the operation groups: the generated Api's are instance
+# attributes, which pydoc cannot see, so the docstring names them.
+if SpiceworksClient.__doc__ is not None:  # None under python -OO
+    SpiceworksClient.__doc__ += describe_operations(SpiceworksApi)
+if KloudlessClient.__doc__ is not None:
+    KloudlessClient.__doc__ += describe_operations(KloudlessApi)
