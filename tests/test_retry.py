@@ -284,19 +284,27 @@ def test_backoff_uses_the_failed_attempt_number_and_the_jitter_source() -> None:
     ]
 
 
-def test_budget_stops_a_retry_whose_wait_would_overrun_it() -> None:
+def test_budget_stops_a_retry_whose_wait_would_use_it_up() -> None:
     policy = RetryPolicy(budget=10, initial_backoff=1, jitter=0)
     assert decide(policy, "GET", attempt=1, elapsed=8.9, response=response(503)) == RetryDecision(1.0, "status 503")
-    # elapsed + delay == budget is still within it; a hair more is not.
-    assert decide(policy, "GET", attempt=1, elapsed=9.0, response=response(503)) == RetryDecision(1.0, "status 503")
+    # A retry that would start with nothing left of the budget could only time out: it is not made.
+    assert decide(policy, "GET", attempt=1, elapsed=9.0, response=response(503)) is None
     assert decide(policy, "GET", attempt=1, elapsed=9.01, response=response(503)) is None
     assert decide(policy, "GET", attempt=1, elapsed=9.5, error=error(httpx.ConnectError)) is None
+
+
+def test_budget_spent_by_the_attempt_itself_stops_even_a_zero_wait() -> None:
+    policy = RetryPolicy(budget=10, initial_backoff=0, jitter=0)
+    assert decide(policy, "GET", attempt=1, elapsed=9.99, response=response(503)) == RetryDecision(0.0, "status 503")
+    assert decide(policy, "GET", attempt=1, elapsed=10, error=error(httpx.ReadTimeout)) is None
+    assert decide(policy, "GET", attempt=1, elapsed=10, error=error(httpx.PoolTimeout)) is None
 
 
 def test_budget_counts_a_server_directed_delay() -> None:
     policy = RetryPolicy(budget=10, max_retry_after=60)
     slow = response(503, headers={"Retry-After": "5"})
-    assert decide(policy, "GET", attempt=1, elapsed=5, response=slow) == RetryDecision(5.0, "status 503")
+    assert decide(policy, "GET", attempt=1, elapsed=4.9, response=slow) == RetryDecision(5.0, "status 503")
+    assert decide(policy, "GET", attempt=1, elapsed=5, response=slow) is None
     assert decide(policy, "GET", attempt=1, elapsed=6, response=slow) is None
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+import stamina
 
 from itsm_async import (
     ApiConnectionError,
@@ -382,12 +383,12 @@ async def test_budget_stops_retries_by_the_given_clock() -> None:
         return httpx.Response(503)
 
     server = FakeServer(slow_503)
-    policy = RetryPolicy(budget=10, initial_backoff=1, jitter=0, max_attempts=10)
+    policy = RetryPolicy(budget=11, initial_backoff=1, jitter=0, max_attempts=10)
     events = Events()
     transport = RetryTransport(server.transport, policy, on_retry=events, clock=clock)
     async with httpx.AsyncClient(transport=transport, base_url=SPICEWORKS_URL) as http:
         response = await http.get("/x")
-    # After attempt 1: 4 + 1 <= 10; after 2: 8 + 2 <= 10; after 3: 12 + 4 > 10.
+    # After attempt 1: 4 + 1 < 11; after 2: 8 + 2 < 11; after 3: 12 + 4 > 11.
     assert response.status_code == 503
     assert len(server.requests) == 3
     assert [(event.attempt, event.delay) for event in events.events] == [(1, 1.0), (2, 2.0)]
@@ -460,3 +461,114 @@ async def test_aclose_closes_the_inner_transport() -> None:
     transport = RetryTransport(Inner(reply(200)), RetryPolicy())
     await transport.aclose()
     assert closed == [True]
+
+
+# --- only retries that happen are announced ----------------------------------------
+
+
+async def test_one_attempt_in_testing_mode_announces_no_retry(caplog: pytest.LogCaptureFixture) -> None:
+    # Before: stamina stopped after the hook had counted, logged and announced a retry.
+    caplog.set_level(logging.DEBUG, logger="itsm_async")
+    server = FakeServer(reply(503))
+    events = Events()
+    with stamina.set_testing(True):
+        async with spiceworks(server, on_retry=events) as client:
+            with pytest.raises(ServerError):
+                await client.tickets.get_ticket(42)
+            assert client.retries == 0
+    assert len(server.requests) == 1
+    assert events.events == []
+    assert [record for record in caplog.records if record.name == "itsm_async"] == []
+
+
+async def test_capped_testing_mode_announces_exactly_the_retries_made(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="itsm_async")
+    server = FakeServer(*[reply(503)] * 5, reply(200, TICKET))
+    events = Events()
+    with stamina.set_testing(True, attempts=3, cap=True):
+        async with spiceworks(server, on_retry=events) as client:
+            with pytest.raises(ServerError):
+                await client.tickets.get_ticket(42)
+            assert client.retries == 2
+    assert len(server.requests) == 3
+    assert [event.attempt for event in events.events] == [1, 2]
+    assert len([record for record in caplog.records if record.name == "itsm_async"]) == 2
+
+
+async def test_capped_testing_mode_keeps_retries_working() -> None:
+    # The README's testing advice: retries happen, without waiting.
+    server = FakeServer(reply(503), fail(httpx.ConnectError), reply(200, TICKET))
+    with stamina.set_testing(True, attempts=3, cap=True):
+        async with spiceworks(server) as client:
+            result = await client.tickets.get_ticket(42)
+            assert client.retries == 2
+    assert result.to_dict() == TICKET
+    assert len(server.requests) == 3
+
+
+async def test_capped_testing_mode_keeps_a_smaller_policy() -> None:
+    server = FakeServer(reply(503))
+    events = Events()
+    with stamina.set_testing(True, attempts=3, cap=True):
+        async with spiceworks(server, retry=RetryPolicy(max_attempts=2), on_retry=events) as client:
+            with pytest.raises(ServerError):
+                await client.tickets.get_ticket(42)
+            assert client.retries == 1
+    assert len(server.requests) == 2
+    assert len(events.events) == 1
+
+
+async def test_inactive_stamina_makes_one_attempt_and_announces_nothing() -> None:
+    server = FakeServer(reply(503))
+    events = Events()
+    stamina.set_active(False)
+    try:
+        async with spiceworks(server, on_retry=events) as client:
+            with pytest.raises(ServerError):
+                await client.tickets.get_ticket(42)
+            assert client.retries == 0
+    finally:
+        stamina.set_active(True)
+    assert len(server.requests) == 1
+    assert events.events == []
+
+
+async def test_each_retry_is_announced_before_its_wait_and_counted_after_it() -> None:
+    steps: list[tuple[str, float]] = []
+    transport: RetryTransport
+
+    def hook(event: RetryEvent) -> None:
+        steps.append(("announced", event.delay))
+        steps.append(("retries", transport.retries))
+
+    async def sleep(seconds: float) -> None:
+        steps.append(("slept", seconds))
+
+    server = FakeServer(reply(503), reply(503), reply(200))
+    transport = RetryTransport(server.transport, RetryPolicy(jitter=0), on_retry=hook, sleep=sleep)
+    with stamina.set_testing(False):
+        async with httpx.AsyncClient(transport=transport) as http:
+            response = await http.get("https://sw.test/x")
+    assert response.status_code == 200
+    assert steps == [
+        ("announced", 0.5),
+        ("retries", 0),
+        ("slept", 0.5),
+        ("announced", 1.0),
+        ("retries", 1),
+        ("slept", 1.0),
+    ]
+    assert transport.retries == 2
+
+
+async def test_testing_mode_zeroes_the_wait() -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    server = FakeServer(reply(503), reply(429, headers={"Retry-After": "30"}), reply(200))
+    transport = RetryTransport(server.transport, RetryPolicy(jitter=0), sleep=sleep)
+    async with httpx.AsyncClient(transport=transport) as http:
+        assert (await http.get("https://sw.test/x")).status_code == 200
+    assert slept == [0.0, 0.0]

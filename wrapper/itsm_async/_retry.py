@@ -40,8 +40,9 @@ class RetryPolicy:
         max_backoff: Upper bound of any computed backoff, in seconds.
         jitter: Upper bound of the random seconds added to each backoff.
         exp_base: Growth factor of the backoff.
-        budget: Seconds that all attempts and waits of one call may take; a
-            retry whose wait would overrun it is not made.
+        budget: Seconds that all attempts and waits of one call may take.
+            Each attempt's timeouts are clipped to what is left of it, and a
+            retry whose wait would use it up is not made.
         max_retry_after: The longest ``Retry-After`` honoured, in seconds; a
             server asking for longer gets no retry, and the caller gets the
             error with its ``retry_after``.
@@ -186,6 +187,8 @@ def decide(
         delay = server_delay
     else:
         delay = policy.backoff(attempt, uniform)
-    if elapsed + delay > policy.budget:
+    # The retry must start with time left in the budget: one that would start
+    # at (or past) its end could only time out at once.
+    if elapsed + delay >= policy.budget:
         return None
     return RetryDecision(delay=delay, reason=reason)

@@ -2,33 +2,44 @@
 
 It wraps any ``httpx.AsyncBaseTransport`` and delegates each attempt to it.
 stamina runs the attempts (on asyncio and trio alike, with its testing mode
-that zeroes waits); :func:`~itsm_async._retry.decide` chooses which failures
-are retried and the wait before each, and that wait is handed to stamina as
-the backoff.
+that zeroes waits and may cap the attempts); :func:`~itsm_async._retry.decide`
+chooses which failures are retried and the wait before each.
+
+stamina asks its backoff hook before it checks its own limits, so a retry is
+only announced (``on_retry``, the log, ``retries``) once stamina has started
+the next attempt; the wait is made there, ahead of it, and zeroed in
+stamina's testing mode as stamina's own waits are.
+
+The policy's ``budget`` caps the whole call: each attempt's timeouts are
+clipped to what is left of it, and an attempt still running when it ends is
+cut short with an ``httpx.ReadTimeout``.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
+import anyio
 import attrs
 import httpx
 import stamina
 
-from ._retry import RetryPolicy, decide
+from ._retry import RetryDecision, RetryPolicy, decide
 
 logger = logging.getLogger("itsm_async")
 
 #: Request extension that overrides the client's policy for one request.
 RETRY_POLICY_EXTENSION = "itsm_async.retry_policy"
 
+#: The phases of ``request.extensions["timeout"]`` that httpx and httpcore read.
+_TIMEOUT_PHASES = ("connect", "read", "write", "pool")
+
 
 @attrs.frozen
 class RetryEvent:
-    """One retry about to happen: what failed and how long until the next attempt."""
+    """One retry that is about to happen: what failed, and the wait before the next attempt."""
 
     method: str
     path: str
@@ -38,7 +49,7 @@ class RetryEvent:
 
 
 class RetryHook(Protocol):
-    """Receives a :class:`RetryEvent` before each retry (metrics, tracing)."""
+    """Receives a :class:`RetryEvent` before each retry, ahead of its wait (metrics, tracing)."""
 
     def __call__(self, event: RetryEvent, /) -> None: ...
 
@@ -48,6 +59,14 @@ class _RetryableResponse(Exception):
 
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
+
+
+def _clipped(timeouts: Mapping[str, float | None], remaining: float) -> dict[str, float]:
+    """Each phase's timeout, no longer than ``remaining``; a phase without one gets ``remaining``."""
+    clipped = {phase: remaining for phase in _TIMEOUT_PHASES}
+    for phase, value in timeouts.items():
+        clipped[phase] = remaining if value is None else min(value, remaining)
+    return clipped
 
 
 class RetryTransport(httpx.AsyncBaseTransport):
@@ -60,8 +79,12 @@ class RetryTransport(httpx.AsyncBaseTransport):
         inner: The transport that sends each attempt.
         policy: The default policy; a request may carry its own in the
             ``RETRY_POLICY_EXTENSION`` extension.
-        on_retry: Called with a :class:`RetryEvent` before each retry.
-        clock: Monotonic seconds, for the time budget; replaceable in tests.
+        on_retry: Called with a :class:`RetryEvent` before each retry, only
+            when the retry will be made.
+        clock: Seconds, for the time budget; the event loop's clock
+            (``anyio.current_time``) by default, replaceable in tests.
+        sleep: Waits the given seconds before a retry; ``anyio.sleep`` by
+            default, replaceable in tests (a fake clock's sleep).
     """
 
     def __init__(
@@ -70,50 +93,49 @@ class RetryTransport(httpx.AsyncBaseTransport):
         policy: RetryPolicy,
         *,
         on_retry: RetryHook | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         self._inner = inner
         self._policy = policy
         self._on_retry = on_retry
-        self._clock = clock
+        self._clock = clock if clock is not None else anyio.current_time
+        self._sleep = sleep if sleep is not None else anyio.sleep
+        #: Retries made so far, across all calls: only retries that were sent.
         self.retries = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        policy = request.extensions.get(RETRY_POLICY_EXTENSION, self._policy)
+        policy: RetryPolicy = request.extensions.get(RETRY_POLICY_EXTENSION, self._policy)
+        timeouts: Mapping[str, float | None] = request.extensions.get("timeout") or {}
         started = self._clock()
         attempt = 0
+        pending: RetryDecision | None = None
 
         def backoff_hook(exc: Exception) -> bool | float:
+            nonlocal pending
             response = exc.response if isinstance(exc, _RetryableResponse) else None
-            error = None if response is not None else exc
-            decision = decide(
+            pending = decide(
                 policy,
                 request.method,
                 attempt=attempt,
                 elapsed=self._clock() - started,
                 response=response,
-                error=error,
+                error=None if response is not None else exc,
             )
-            if decision is None:
-                return False
-            self.retries += 1
-            logger.debug(
-                "retrying %s %s: attempt %d failed (%s); next attempt in %.2fs",
-                request.method,
-                request.url.path,
-                attempt,
-                decision.reason,
-                decision.delay,
-            )
-            if self._on_retry is not None:
-                self._on_retry(RetryEvent(request.method, request.url.path, attempt, decision.delay, decision.reason))
-            return decision.delay
+            # stamina checks its attempt limit only after this hook: the retry
+            # is announced and waited for when its attempt starts, so that
+            # stamina waits nothing here.
+            return False if pending is None else 0.0
 
         try:
             async for retrying in stamina.retry_context(on=backoff_hook, attempts=policy.max_attempts, timeout=None):
+                if pending is not None:
+                    await self._before_retry(request, attempt, pending)
+                    pending = None
                 with retrying:
                     attempt = retrying.num
-                    response = await self._send_once(request)
+                    remaining = policy.budget - (self._clock() - started)
+                    response = await self._attempt(request, timeouts, remaining, policy.budget, retry=attempt > 1)
                     if response.status_code in policy.retry_statuses:
                         raise _RetryableResponse(response)
                     return response
@@ -121,15 +143,59 @@ class RetryTransport(httpx.AsyncBaseTransport):
             return exhausted.response
         raise AssertionError("stamina ended the attempts without an outcome")  # pragma: no cover
 
-    async def _send_once(self, request: httpx.Request) -> httpx.Response:
-        response = await self._inner.handle_async_request(request)
+    async def _before_retry(self, request: httpx.Request, failed: int, decision: RetryDecision) -> None:
+        logger.debug(
+            "retrying %s %s: attempt %d failed (%s); next attempt in %.2fs",
+            request.method,
+            request.url.path,
+            failed,
+            decision.reason,
+            decision.delay,
+        )
+        if self._on_retry is not None:
+            self._on_retry(RetryEvent(request.method, request.url.path, failed, decision.delay, decision.reason))
+        # stamina's testing mode zeroes its waits; this one follows it.
+        await self._sleep(0.0 if stamina.is_testing() else decision.delay)
+
+    async def _attempt(
+        self,
+        request: httpx.Request,
+        timeouts: Mapping[str, float | None],
+        remaining: float,
+        budget: float,
+        *,
+        retry: bool,
+    ) -> httpx.Response:
+        if remaining <= 0:
+            raise httpx.PoolTimeout(f"the call's time budget of {budget:g}s ran out before sending", request=request)
+        if retry:
+            self.retries += 1
+        # A copy per attempt: the caller's request keeps its own timeouts for
+        # a replay (the auth flow sends it again after a 401).
+        attempt = httpx.Request(
+            request.method,
+            request.url,
+            headers=request.headers,
+            stream=request.stream,
+            extensions={**request.extensions, "timeout": _clipped(timeouts, remaining)},
+        )
+        # The inner transport should honour the clipped timeouts; this cap
+        # holds the budget for one that does not (a fake, an ASGI app).
+        with anyio.move_on_after(remaining):
+            return await self._send_once(attempt, request)
+        raise httpx.ReadTimeout(f"the call's time budget of {budget:g}s ran out during the attempt", request=request)
+
+    async def _send_once(self, attempt: httpx.Request, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(attempt)
         try:
             # The raw stream, still content-encoded: httpx decodes it later.
             stream = response.stream
             assert isinstance(stream, httpx.AsyncByteStream)
             raw = b"".join([chunk async for chunk in stream])
         finally:
-            await response.aclose()
+            # Released even when the budget cut the attempt short.
+            with anyio.CancelScope(shield=True):
+                await response.aclose()
         return httpx.Response(
             response.status_code,
             headers=response.headers,
