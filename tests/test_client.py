@@ -16,7 +16,17 @@ import httpx
 import pytest
 
 import itsm_async
-from itsm_async import KloudlessClient, RetryPolicy, ServerError, SpiceworksClient
+from itsm_async import (
+    ApiConnectionError,
+    ClientClosedError,
+    CredentialError,
+    InvalidArgumentError,
+    KloudlessClient,
+    RequestBuildError,
+    RetryPolicy,
+    ServerError,
+    SpiceworksClient,
+)
 from kloudless_itsm_client.models import Incident, IncidentCreate, Priority
 from spiceworks_client.models import TicketCreate, TicketCreatePriority, TicketStatus, TicketUpdate, TicketUpdateStatus
 
@@ -117,8 +127,9 @@ async def test_context_manager_closes_the_pool() -> None:
         await client.tickets.get_ticket(42)
         assert server.closed == 0
     assert server.closed == 1
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(ClientClosedError, match=r"^get_ticket: the client is closed") as caught:
         await client.tickets.get_ticket(42)
+    assert caught.value.__cause__ is None
     assert len(server.requests) == 1
 
 
@@ -157,14 +168,14 @@ async def test_custom_transport_is_used_with_retries() -> None:
 
 
 def test_kloudless_requires_exactly_one_credential() -> None:
-    with pytest.raises(ValueError, match="exactly one"):
+    with pytest.raises(InvalidArgumentError, match="exactly one of token= and api_key=, got neither"):
         KloudlessClient(account_id="123")
-    with pytest.raises(ValueError, match="exactly one"):
+    with pytest.raises(InvalidArgumentError, match="exactly one of token= and api_key=, got both"):
         KloudlessClient(account_id="123", token=TOKEN, api_key=API_KEY)
 
 
 def test_kloudless_requires_an_account_id() -> None:
-    with pytest.raises(ValueError, match="account_id"):
+    with pytest.raises(InvalidArgumentError, match="account_id"):
         KloudlessClient(account_id="", token=TOKEN)
 
 
@@ -193,8 +204,9 @@ async def test_with_options_shares_the_pool() -> None:
     # Closing the view closes the one pool both use.
     await view.aclose()
     assert server.closed == 1
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(ClientClosedError, match="get_ticket"):
         await client.tickets.get_ticket(3)
+    assert len(server.requests) == 2
 
 
 async def test_with_options_timeout_applies_to_the_view_only() -> None:
@@ -366,3 +378,114 @@ async def test_unknown_fields_land_in_additional_properties() -> None:
     assert result.ticket.additional_properties == {"sla": {"hours": 4}, "custom_field": "x"}
     assert result.ticket["custom_field"] == "x"
     assert result.to_dict() == body
+
+
+# --- nothing untyped escapes a call -------------------------------------------------------
+
+
+async def test_a_view_of_a_closed_client_is_closed() -> None:
+    server = Recorder()
+    client = SpiceworksClient(token=TOKEN, base_url=SPICEWORKS_URL, transport=server.transport)
+    view = client.with_options(timeout=2)
+    await client.aclose()
+    with pytest.raises(ClientClosedError, match=r"^get_ticket: the client is closed"):
+        await view.tickets.get_ticket(1)
+    with pytest.raises(ClientClosedError, match=r"^list_tickets: "):
+        await client.paginate(client.tickets.list_tickets).__anext__()
+    assert server.requests == []
+
+
+async def test_a_client_closed_during_a_call_raises_client_closed() -> None:
+    client: SpiceworksClient
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        await client.aclose()
+        # httpx refuses to start a second attempt on a closed client.
+        return httpx.Response(503)
+
+    client = SpiceworksClient(token=TOKEN, base_url=SPICEWORKS_URL, transport=httpx.MockTransport(handler))
+    with pytest.raises((ClientClosedError, ServerError)):
+        await client.tickets.get_ticket(1)
+    with pytest.raises(ClientClosedError):
+        await client.tickets.get_ticket(1)
+
+
+async def test_an_unbuildable_body_is_a_request_build_error() -> None:
+    server = Recorder()
+    body = TicketCreate(summary="x")
+    body["weight"] = float("nan")  # JSON has no NaN (RFC 8259 section 6)
+    async with SpiceworksClient(token=TOKEN, base_url=SPICEWORKS_URL, transport=server.transport) as client:
+        with pytest.raises(RequestBuildError) as caught:
+            await client.tickets.create_ticket(body=body)
+    assert str(caught.value).startswith("create_ticket: the request could not be built: ValueError: ")
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert server.requests == []
+
+
+async def test_an_unencodable_header_is_a_request_build_error() -> None:
+    server = Recorder()
+    async with SpiceworksClient(token=TOKEN, base_url=SPICEWORKS_URL, transport=server.transport) as client:
+        with pytest.raises(RequestBuildError, match=r"^some_operation: .*UnicodeEncodeError") as caught:
+            await client.invoke(
+                "some_operation", {"method": "GET", "url": "/x", "headers": {"X-Name": "Zoë"}}, str, str
+            )
+    assert isinstance(caught.value.__cause__, UnicodeEncodeError)
+    assert server.requests == []
+
+
+async def test_an_itsm_error_from_the_send_path_passes_unchanged() -> None:
+    raised = CredentialError("the token provider failed")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise raised
+
+    async with SpiceworksClient(
+        token=TOKEN, base_url=SPICEWORKS_URL, retry=RetryPolicy.never(), transport=httpx.MockTransport(handler)
+    ) as client:
+        with pytest.raises(CredentialError) as caught:
+            await client.tickets.get_ticket(1)
+    assert caught.value is raised
+
+
+async def test_a_failing_token_provider_is_a_credential_error() -> None:
+    server = Recorder()
+    failure = OSError("vault unreachable")
+
+    async def provider() -> str:
+        raise failure
+
+    async with SpiceworksClient(token=provider, base_url=SPICEWORKS_URL, transport=server.transport) as client:
+        with pytest.raises(CredentialError) as caught:
+            await client.tickets.get_ticket(1)
+    assert type(caught.value) is CredentialError
+    assert caught.value.__cause__ is failure
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("exc", [ValueError("bad state"), KeyError("slot"), RuntimeError("transport broke")])
+async def test_any_other_transport_exception_is_a_connection_error(exc: Exception) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise exc
+
+    async with SpiceworksClient(
+        token=TOKEN, base_url=SPICEWORKS_URL, retry=RetryPolicy.never(), transport=httpx.MockTransport(handler)
+    ) as client:
+        with pytest.raises(ApiConnectionError) as caught:
+            await client.tickets.get_ticket(1)
+    assert type(caught.value) is ApiConnectionError
+    assert caught.value.__cause__ is exc
+    assert (
+        str(caught.value) == f"GET {SPICEWORKS_URL}/api/v1/tickets/1: the transport raised {type(exc).__name__}: {exc}"
+    )
+
+
+async def test_a_transport_exception_naming_the_token_is_redacted() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise ValueError(f"cannot send {request.headers['Authorization']}")
+
+    async with SpiceworksClient(
+        token=TOKEN, base_url=SPICEWORKS_URL, retry=RetryPolicy.never(), transport=httpx.MockTransport(handler)
+    ) as client:
+        with pytest.raises(ApiConnectionError) as caught:
+            await client.tickets.get_ticket(1)
+    assert TOKEN not in str(caught.value)

@@ -8,7 +8,15 @@ from typing import Any
 import httpx
 import pytest
 
-from itsm_async import KloudlessClient, Paginator, PagingError, RetryPolicy, ServerError, SpiceworksClient
+from itsm_async import (
+    InvalidArgumentError,
+    KloudlessClient,
+    Paginator,
+    PagingError,
+    RetryPolicy,
+    ServerError,
+    SpiceworksClient,
+)
 from itsm_async._paging import NumberedPages
 from spiceworks_client.models import ListTicketsResponse200, ListTicketsStatus
 
@@ -267,12 +275,13 @@ async def test_max_items_zero_fetches_nothing() -> None:
     assert server.requests == []
 
 
-def test_negative_max_items_is_rejected() -> None:
+@pytest.mark.parametrize("max_items", [-1, True, 2.0, "3"])
+def test_max_items_must_be_a_non_negative_int(max_items: Any) -> None:
     async def fetch(**params: Any) -> ListTicketsResponse200:
         raise AssertionError("not called")
 
-    with pytest.raises(ValueError, match="max_items"):
-        Paginator(fetch, {}, style=NumberedPages(), max_items=-1)
+    with pytest.raises(InvalidArgumentError, match=r"^Paginator: max_items must be a non-negative int or None"):
+        Paginator(fetch, {}, style=NumberedPages(), max_items=max_items)
 
 
 async def test_pages_yields_whole_pages() -> None:

@@ -5,19 +5,24 @@ from __future__ import annotations
 import copy
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 import httpx
 
+from . import _arguments as check
 from ._auth import HeaderAuth, TokenProvider, api_key_auth, bearer_auth
 from ._exceptions import (
     ApiConnectionError,
     ApiTimeoutError,
+    ClientClosedError,
+    InvalidArgumentError,
+    ItsmError,
+    RequestBuildError,
     ResponseDecodeError,
     error_from_response,
     public_url,
 )
-from ._generated import describe_operations, import_generated
+from ._generated import describe_operations, import_generated, list_operations
 from ._paging import NumberedPages, Page, Paginator, PagingStyle, TokenPages
 from ._retry import RetryPolicy
 from ._transport import RETRY_POLICY_EXTENSION, RetryHook, RetryTransport
@@ -42,11 +47,13 @@ class _Client:
     """What both clients share: one ``httpx.AsyncClient`` and the send path."""
 
     _paging: PagingStyle
+    #: The list operations of the client's generated ``Api``, for ``paginate``.
+    _list_operations: ClassVar[dict[tuple[type, str], str]]
 
     def __init__(
         self,
         *,
-        base_url: str,
+        base_url: str | httpx.URL,
         auth: HeaderAuth,
         retry: RetryPolicy | None,
         timeout: httpx.Timeout | float | None,
@@ -54,18 +61,27 @@ class _Client:
         headers: Mapping[str, str] | None,
         on_retry: RetryHook | None,
     ) -> None:
+        # Every argument is checked before anything is built, so that a mistake
+        # is reported here rather than by httpx on the first call.
+        where = type(self).__name__
+        url = check.base_url(where, base_url)
+        policy = check.retry(where, retry)
+        checked_timeout = check.timeout(where, timeout)
+        inner = check.transport(where, transport)
+        extra_headers = check.headers(where, headers)
+        check.hook(where, "on_retry", on_retry)
         self._auth = auth
         self._retry_transport = RetryTransport(
-            transport if transport is not None else httpx.AsyncHTTPTransport(),
-            retry if retry is not None else RetryPolicy(),
+            inner if inner is not None else httpx.AsyncHTTPTransport(),
+            policy if policy is not None else RetryPolicy(),
             on_retry=on_retry,
         )
         self._http = httpx.AsyncClient(
-            base_url=base_url,
+            base_url=url,
             auth=auth,
-            timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+            timeout=DEFAULT_TIMEOUT if checked_timeout is None else checked_timeout,
             transport=self._retry_transport,
-            headers={"User-Agent": f"itsm-async/{__version__}", **(headers or {})},
+            headers={"User-Agent": f"itsm-async/{__version__}", **extra_headers},
         )
         self._retry_override: RetryPolicy | None = None
         self._timeout_override: httpx.Timeout | None = None
@@ -113,12 +129,18 @@ class _Client:
 
         Returns:
             The view.
+
+        Raises:
+            InvalidArgumentError: ``retry`` is not a RetryPolicy, or ``timeout``
+                is not a positive, finite number of seconds or an httpx.Timeout.
         """
+        policy = check.retry("with_options", retry)
+        checked_timeout = check.timeout("with_options", timeout)
         view = copy.copy(self)
-        if retry is not None:
-            view._retry_override = retry
-        if timeout is not None:
-            view._timeout_override = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        if policy is not None:
+            view._retry_override = policy
+        if checked_timeout is not None:
+            view._timeout_override = checked_timeout
         view._bind()
         return view
 
@@ -134,14 +156,25 @@ class _Client:
 
         Args:
             operation: A bound list operation, e.g. ``client.tickets.list_tickets``.
-            max_items: Stop after this many items.
+            max_items: Stop after this many items (0: none).
             **params: The operation's keyword arguments (filters, page size).
 
         Returns:
             A paginator: ``async for`` items, or ``.pages()`` for whole pages
             (each the operation's response model, typed as such).
+
+        Raises:
+            InvalidArgumentError: ``operation`` is not a list operation of this
+                client, a parameter is unknown to it or a required one missing,
+                or ``max_items`` is not a non-negative int. The operation checks
+                the values itself, before the first page is requested.
         """
+        check.list_operation(operation, params, self._list_operations, self._shares_the_pool)
+        check.max_items("paginate", max_items)
         return Paginator(operation, params, self._paging, max_items)
+
+    def _shares_the_pool(self, invoker: object) -> bool:
+        return isinstance(invoker, _Client) and invoker._http is self._http
 
     async def invoke(
         self,
@@ -157,26 +190,46 @@ class _Client:
 
         Raises:
             ApiError: A subclass per status, for any status outside 2xx.
-            ApiConnectionError: No usable response (ApiTimeoutError for timeouts).
+            ApiConnectionError: No usable response (ApiTimeoutError for timeouts),
+                also when the transport raised something other than an httpx error.
             ResponseDecodeError: A 2xx body that does not parse.
+            ClientClosedError: This client, or the one it is a view of, is closed.
+            RequestBuildError: httpx could not build the request; nothing was sent.
+            CredentialError: The token provider failed, raised by the auth flow.
         """
+        if self._http.is_closed:
+            raise ClientClosedError(f"{operation_id}: the client is closed (aclose() was called); nothing was sent")
         extensions: dict[str, Any] = {}
         if self._retry_override is not None:
             extensions[RETRY_POLICY_EXTENSION] = self._retry_override
-        http_request = self._http.build_request(
-            **request,
-            timeout=self._timeout_override or httpx.USE_CLIENT_DEFAULT,
-            extensions=extensions,
-        )
+        try:
+            http_request = self._http.build_request(
+                **request,
+                timeout=self._timeout_override or httpx.USE_CLIENT_DEFAULT,
+                extensions=extensions,
+            )
+        except Exception as exc:  # whatever httpx raises here, nothing was sent
+            raise RequestBuildError(
+                f"{operation_id}: the request could not be built: {type(exc).__name__}: {exc}"
+            ) from exc
         method, url = http_request.method, public_url(http_request.url)
         try:
             response = await self._http.send(http_request)
+        except ItsmError:
+            # The auth flow's CredentialError: already typed and worded.
+            raise
         except httpx.TimeoutException as exc:
             raise ApiTimeoutError(f"timed out ({type(exc).__name__})", method=method, url=url) from exc
         except httpx.DecodingError as exc:
             raise ApiConnectionError(f"undecodable response content: {exc}", method=method, url=url) from exc
         except httpx.HTTPError as exc:
             raise ApiConnectionError(f"{type(exc).__name__}: {exc}", method=method, url=url) from exc
+        except Exception as exc:  # a custom transport may raise anything
+            if isinstance(exc, RuntimeError) and self._http.is_closed:
+                # httpx's RuntimeError: another task closed the client during this call.
+                raise ClientClosedError(f"{operation_id}: the client was closed during the call") from exc
+            reason = self._auth.redact(f"{type(exc).__name__}: {exc}")
+            raise ApiConnectionError(f"the transport raised {reason}", method=method, url=url) from exc
         if not 200 <= response.status_code <= 299:
             raise error_from_response(response, parse_error, self._auth.redact)
         try:
@@ -192,7 +245,7 @@ class SpiceworksClient(_Client, SpiceworksApi):
     Operations are grouped by tag: ``await client.tickets.get_ticket(42)``.
 
     Args:
-        token: An OAuth access token, or an async callable returning one
+        token: An OAuth access token, or a callable returning one
             (called again to refresh it after a 401).
         base_url: The API's root; the spec's server by default.
         retry: The retry policy; ``RetryPolicy()`` by default.
@@ -200,15 +253,20 @@ class SpiceworksClient(_Client, SpiceworksApi):
         transport: Any ``httpx.AsyncBaseTransport`` (a sandbox, a proxy, a fake).
         headers: Extra headers sent with every request.
         on_retry: Called with a ``RetryEvent`` before each retry.
+
+    Raises:
+        InvalidArgumentError: An argument of the wrong type or out of bounds,
+            named in the message.
     """
 
     _paging = NumberedPages()
+    _list_operations = list_operations(SpiceworksApi)
 
     def __init__(
         self,
         *,
         token: str | TokenProvider,
-        base_url: str = SPICEWORKS_BASE_URL,
+        base_url: str | httpx.URL = SPICEWORKS_BASE_URL,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | float | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -237,7 +295,7 @@ class KloudlessClient(_Client, KloudlessApi):
 
     Args:
         account_id: The connected account's id.
-        token: An OAuth bearer token, or an async callable returning one.
+        token: An OAuth bearer token, or a callable returning one.
         api_key: The application's API key (``Authorization: APIKey <key>``),
             instead of ``token``.
         base_url: The API's root; the spec's server by default.
@@ -248,10 +306,12 @@ class KloudlessClient(_Client, KloudlessApi):
         on_retry: Called with a ``RetryEvent`` before each retry.
 
     Raises:
-        ValueError: Neither or both of ``token`` and ``api_key``, or no ``account_id``.
+        InvalidArgumentError: Neither or both of ``token`` and ``api_key``, or
+            an argument of the wrong type or out of bounds, named in the message.
     """
 
     _paging = TokenPages()
+    _list_operations = list_operations(KloudlessApi)
 
     def __init__(
         self,
@@ -259,22 +319,21 @@ class KloudlessClient(_Client, KloudlessApi):
         account_id: str | int,
         token: str | TokenProvider | None = None,
         api_key: str | TokenProvider | None = None,
-        base_url: str = KLOUDLESS_BASE_URL,
+        base_url: str | httpx.URL = KLOUDLESS_BASE_URL,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | float | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         headers: Mapping[str, str] | None = None,
         on_retry: RetryHook | None = None,
     ) -> None:
+        self._account_id = check.account_id("KloudlessClient", account_id)
         if token is not None and api_key is None:
             auth = bearer_auth(token)
         elif api_key is not None and token is None:
             auth = api_key_auth(api_key)
         else:
-            raise ValueError("pass exactly one of token= and api_key=")
-        if account_id == "":
-            raise ValueError("account_id is empty")
-        self._account_id = str(account_id)
+            given = "both" if token is not None else "neither"
+            raise InvalidArgumentError(f"KloudlessClient: pass exactly one of token= and api_key=, got {given}")
         super().__init__(
             base_url=base_url,
             auth=auth,

@@ -64,3 +64,25 @@ def describe_operations(api: type) -> str:
             summary = (inspect.getdoc(method) or "").partition("\n")[0]
             lines.append(f"        {key}: {summary}" if summary else f"        {key}")
     return "\n".join(lines) + "\n"
+
+
+def list_operations(api: type) -> dict[tuple[type, str], str]:
+    """The operations of a generated ``Api`` that return a page of a list.
+
+    Args:
+        api: The generated ``Api`` class.
+
+    Returns:
+        ``(group class, method name)`` mapped to ``"group.method"``, e.g.
+        ``"tickets.list_tickets"``: an operation whose return type has
+        ``page_items()``, as codegen gives every list envelope.
+    """
+    found: dict[tuple[type, str], str] = {}
+    for name, group in operation_groups(api).items():
+        for key, method in vars(group).items():
+            if key.startswith("_") or not inspect.iscoroutinefunction(method):
+                continue
+            returned = typing.get_type_hints(method).get("return")
+            if callable(getattr(returned, "page_items", None)):
+                found[group, key] = f"{name}.{key}"
+    return found

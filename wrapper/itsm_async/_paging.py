@@ -15,6 +15,7 @@ import contextlib
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar, cast
 
+from ._arguments import max_items as max_items_argument
 from ._exceptions import ItsmError
 
 P = TypeVar("P")
@@ -108,7 +109,10 @@ class Paginator(Generic[P, T]):
         fetch: The bound list operation.
         params: Its keyword arguments for the first page.
         style: The API's paging style.
-        max_items: Stop after this many items; None for all.
+        max_items: Stop after this many items (0: none); None for all.
+
+    Raises:
+        InvalidArgumentError: ``max_items`` is not a non-negative int or None.
     """
 
     def __init__(
@@ -118,12 +122,10 @@ class Paginator(Generic[P, T]):
         style: PagingStyle,
         max_items: int | None = None,
     ) -> None:
-        if max_items is not None and max_items < 0:
-            raise ValueError("max_items must be >= 0")
         self._fetch = fetch
         self._params = dict(params)
         self._style = style
-        self._max_items = max_items
+        self._max_items = max_items_argument("Paginator", max_items)
         self._items: AsyncGenerator[T, None] | None = None
 
     async def pages(self) -> AsyncGenerator[P, None]:
