@@ -261,9 +261,15 @@ def test_fault_spec_parsing() -> None:
     )
     assert FaultConfig.from_dict(config.to_dict()) == config
     assert not FaultConfig.parse("").enabled
-    for bad in ("teapot=0.5", "500=2", "500=0.6,502=0.6", "script=boom", "500"):
+    for bad in ("teapot=0.5", "500=2", "500=0.6,502=0.6", "script=boom", "500", "500=nan", "delay=soon"):
         with pytest.raises(ValueError, match=r"."):
             FaultConfig.parse(bad)
+    # An endless delay or stall would hold every faulted request for ever.
+    for endless in ("delay=inf", "stall=1e400", "retry_after=inf"):
+        with pytest.raises(ValueError, match="finite"):
+            FaultConfig.parse(endless)
+    with pytest.raises(ValueError, match="0 seconds or more"):
+        FaultConfig.parse("stall=-1")
 
 
 @pytest.fixture
@@ -295,6 +301,55 @@ async def test_admin_endpoints(
     assert itsm_sandbox.stats.faults == {}
     page: Any = await spiceworks_client.with_options(retry=RetryPolicy(max_attempts=20)).tickets.list_tickets()
     assert page.meta.total_count == 300
+
+
+BAD_FAULT_CONFIGURATIONS = {
+    "seed-infinity": (b'{"seed": Infinity}', "seed"),
+    "seed-minus-infinity": (b'{"seed": -Infinity}', "seed"),
+    "seed-nan": (b'{"seed": NaN}', "seed"),
+    "seed-overflowing-float": (b'{"seed": 1e400}', "seed"),
+    "seed-float": (b'{"seed": 1.5}', "seed"),
+    "seed-bool": (b'{"seed": true}', "seed"),
+    "seed-string": (b'{"seed": "7"}', "seed"),
+    "seed-list": (b'{"seed": [1]}', "seed"),
+    "seed-5001-digits": (b'{"seed": 1' + b"0" * 5000 + b"}", "digits"),
+    "delay-infinity": (b'{"delay": Infinity}', "delay"),
+    "delay-overflowing-int": (b'{"delay": 1' + b"0" * 400 + b"}", "delay"),
+    "stall-overflowing-float": (b'{"stall": 1e400}', "stall"),
+    "retry-after-nan": (b'{"retry_after": NaN}', "retry_after"),
+    "retry-after-string": (b'{"retry_after": "soon"}', "retry_after"),
+    "rate-infinity": (b'{"rates": {"429": Infinity}}', "429"),
+    "rate-nan": (b'{"rates": {"429": NaN}}', "429"),
+    "rate-overflowing-int": (b'{"rates": {"429": 1' + b"0" * 400 + b"}}", "429"),
+    "rate-string": (b'{"rates": {"429": "often"}}', "429"),
+    "rates-list": (b'{"rates": [0.1]}', "rates"),
+    "script-int": (b'{"script": 429}', "script"),
+    "script-string": (b'{"script": "429"}', "script"),
+    "methods-string": (b'{"methods": "GET"}', "methods"),
+    "path-int": (b'{"path_contains": 5}', "path_contains"),
+    "spec-int": (b'{"spec": 5}', "spec"),
+    "spec-and-fields": (b'{"spec": "429=0.1", "rates": {"503": 0.1}}', "spec"),
+    "unknown-field": (b'{"rate": {"429": 0.1}}', "rate"),
+    "list": (b"[]", "object"),
+    "null": (b"null", "object"),
+    "deep": (b"[" * 100_000, "deep"),
+    "not-json": (b"{not json", "JSON"),
+}
+
+
+@pytest.mark.parametrize(("body", "named"), list(BAD_FAULT_CONFIGURATIONS.values()), ids=list(BAD_FAULT_CONFIGURATIONS))
+async def test_admin_refuses_bad_fault_configurations(
+    admin: httpx.AsyncClient, spiceworks_client: SpiceworksClient, body: bytes, named: str
+) -> None:
+    before = (await admin.post("/_sandbox/faults", json={"spec": "script=ok"})).json()
+    response = await admin.post("/_sandbox/faults", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    message = response.json()["error"]
+    assert message.startswith("invalid fault configuration: ")
+    assert named in message
+    # The faults in force stay as they were, and the APIs keep answering.
+    assert (await admin.get("/_sandbox/faults")).json() == before
+    assert (await spiceworks_client.users.get_user(1)).user
 
 
 def test_sandbox_and_faults_run_on_trio() -> None:

@@ -4,7 +4,11 @@
 - ``GET /_sandbox/stats``: every counter (requests, writes, faults).
 - ``GET /_sandbox/faults``: the faults in force.
 - ``POST /_sandbox/faults``: new faults, as ``{"spec": "429=0.1,..."}`` or
-  the JSON of ``GET``; ``"seed"`` restarts the random stream.
+  the ``"config"`` object of ``GET``; an integer ``"seed"`` restarts the
+  random stream. A configuration that is not JSON, not an object, names an
+  unknown field or has a value of the wrong type or out of bounds (NaN,
+  infinities, negative seconds) is a 400 naming the field; the faults in
+  force stay as they were.
 - ``POST /_sandbox/reset``: the seed data again, counters at zero.
 """
 
@@ -19,6 +23,39 @@ from starlette.routing import Route, Router
 
 from ._faults import FaultConfig, FaultInjector
 from ._stats import Stats
+
+_JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
+_JSON_TYPES[type(None)] = "null"
+
+
+def _posted_faults(body: bytes) -> tuple[FaultConfig, int | None]:
+    """The configuration and seed a ``POST /_sandbox/faults`` body asks for.
+
+    Raises:
+        ValueError: The body is not JSON, or a field unknown or out of bounds.
+        TypeError: The body is no object, or a value of the wrong type.
+    """
+    try:
+        data: Any = json.loads(body or b"{}")
+    except RecursionError:
+        raise ValueError("the body nests too deeply") from None
+    except ValueError as exc:
+        raise ValueError(f"the body is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise TypeError(f"the body must be a JSON object, not {_JSON_TYPES.get(type(data), 'a value')}")
+    fields = dict(data)
+    seed = fields.pop("seed", None)
+    # JSON's true is an int to Python, and 1.5 would silently become 1.
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"seed must be an integer, not {seed!r}")
+    if "spec" not in fields:
+        return FaultConfig.from_dict(fields), seed
+    spec = fields.pop("spec")
+    if fields:
+        raise ValueError(f"spec comes alone (with seed), not with {', '.join(map(repr, sorted(fields)))}")
+    if not isinstance(spec, str):
+        raise TypeError(f"spec must be a string such as '429=0.1,drop=0.02', not {spec!r}")
+    return FaultConfig.parse(spec), seed
 
 
 class Administered(Protocol):
@@ -58,12 +95,10 @@ def admin_app(target: Administered) -> Router:
     async def faults(request: Request) -> JSONResponse:
         if request.method == "POST":
             try:
-                data: Any = json.loads(await request.body() or b"{}")
-                config = FaultConfig.parse(data["spec"]) if "spec" in data else FaultConfig.from_dict(data)
-                seed = data.get("seed")
-                target.faults.configure(config, seed=None if seed is None else int(seed))
-            except (ValueError, TypeError, AttributeError) as exc:
+                config, seed = _posted_faults(await request.body())
+            except (ValueError, TypeError) as exc:
                 return JSONResponse({"error": f"invalid fault configuration: {exc}"}, status_code=400)
+            target.faults.configure(config, seed=seed)
         return JSONResponse({"config": target.faults.config.to_dict(), "counts": dict(target.faults.counts)})
 
     async def reset(request: Request) -> JSONResponse:

@@ -22,9 +22,10 @@ duplicate: the counters let a test check that nothing was created twice.
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -40,8 +41,53 @@ class ConnectionDropped(Exception):
     """Raised by the application to break a response off mid-body (a ``drop`` fault)."""
 
 
-def _rates(value: Mapping[str, float]) -> dict[str, float]:
-    rates = {str(kind): float(rate) for kind, rate in value.items()}
+def _finite(name: str, value: Any) -> float:
+    """A real number (bool is none), as a float, finite: the admin endpoint gets them from JSON."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number, not {value!r}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"{name} is too large") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, not {number}")
+    return number
+
+
+def _seconds(name: str, value: Any) -> float:
+    seconds = _finite(name, value)
+    if seconds < 0:
+        raise ValueError(f"{name} must be 0 seconds or more, not {seconds:g}")
+    return seconds
+
+
+def _delay(value: Any) -> float:
+    return _seconds("delay", value)
+
+
+def _stall(value: Any) -> float:
+    return _seconds("stall", value)
+
+
+def _retry_after(value: Any) -> float:
+    return _seconds("retry_after", value)
+
+
+def _strings(name: str, value: Any) -> list[str]:
+    # A string is iterable too: "GET" would be the methods G, E and T.
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a list of strings, not {value!r}")
+    items = list(value)
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError(f"{name} must be a list of strings, not {value!r}")
+    return items
+
+
+def _rates(value: Any) -> dict[str, float]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"rates must map fault kinds to rates, not {value!r}")
+    rates = {str(kind): _finite(f"the rate of {kind}", rate) for kind, rate in value.items()}
     for kind, rate in rates.items():
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; known: {', '.join(FAULT_KINDS)}")
@@ -53,7 +99,7 @@ def _rates(value: Mapping[str, float]) -> dict[str, float]:
 
 
 def _script(value: Any) -> tuple[str, ...]:
-    script = tuple(str(kind) for kind in value)
+    script = tuple(_strings("script", value))
     for kind in script:
         if kind != OK and kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r} in the script")
@@ -61,7 +107,20 @@ def _script(value: Any) -> tuple[str, ...]:
 
 
 def _methods(value: Any) -> frozenset[str]:
-    return frozenset(str(method).upper() for method in value)
+    return frozenset(method.upper() for method in _strings("methods", value))
+
+
+def _parsed(name: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"fault item {name}={text!r}: {text!r} is not a number") from None
+
+
+def _path_contains(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"path_contains must be a string, not {value!r}")
+    return value
 
 
 @attrs.frozen(kw_only=True)
@@ -79,16 +138,19 @@ class FaultConfig:
         path_contains: Only requests whose path contains this.
 
     Raises:
-        ValueError: An unknown kind, or rates outside 0..1 or adding up past 1.
+        ValueError: An unknown kind, rates outside 0..1 or adding up past 1,
+            or seconds that are negative or not finite.
+        TypeError: A value of the wrong type (seconds and rates are numbers;
+            script and methods lists of strings).
     """
 
     rates: dict[str, float] = attrs.field(factory=dict, converter=_rates)
     script: tuple[str, ...] = attrs.field(default=(), converter=_script)
-    delay: float = attrs.field(default=0.05, converter=float, validator=attrs.validators.ge(0))
-    stall: float = attrs.field(default=30.0, converter=float, validator=attrs.validators.ge(0))
-    retry_after: float = attrs.field(default=1.0, converter=float, validator=attrs.validators.ge(0))
+    delay: float = attrs.field(default=0.05, converter=_delay)
+    stall: float = attrs.field(default=30.0, converter=_stall)
+    retry_after: float = attrs.field(default=1.0, converter=_retry_after)
     methods: frozenset[str] = attrs.field(default=frozenset(), converter=_methods)
-    path_contains: str = ""
+    path_contains: str = attrs.field(default="", converter=_path_contains)
 
     @classmethod
     def parse(cls, text: str) -> FaultConfig:
@@ -120,15 +182,26 @@ class FaultConfig:
             elif name == "path":
                 options["path_contains"] = value
             elif name in ("delay", "stall", "retry_after"):
-                options[name] = float(value)
+                options[name] = _parsed(name, value)
             else:
-                rates[name] = float(value)
+                rates[name] = _parsed(name, value)
         return cls(rates=rates, **options)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FaultConfig:
-        """The configuration :meth:`to_dict` wrote (the admin endpoint's JSON)."""
-        return cls(**{key: value for key, value in data.items() if key in attrs.fields_dict(cls)})
+        """The configuration :meth:`to_dict` wrote (the admin endpoint's JSON).
+
+        Raises:
+            ValueError: A field is unknown, or its value out of bounds.
+            TypeError: ``data`` is no mapping, or a value of the wrong type.
+        """
+        if not isinstance(data, Mapping):
+            raise TypeError(f"a fault configuration is an object of fields, not {data!r}")
+        known = attrs.fields_dict(cls)
+        unknown = sorted(str(key) for key in data if key not in known)
+        if unknown:
+            raise ValueError(f"unknown field {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
+        return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration as JSON-ready data."""
