@@ -13,6 +13,18 @@ from itsm_async._auth import HeaderAuth, api_key_auth, bearer_auth
 SPICEWORKS_URL = "https://sw.test"
 KLOUDLESS_URL = "https://kl.test/v1"
 NEVER = RetryPolicy.never()
+#: A ticket with every field the spec says the API always returns.
+WHEN = "2024-05-01T09:00:00+00:00"
+TICKET = {
+    "ticket": {
+        "id": 2,
+        "summary": "Printer on fire",
+        "status": "open",
+        "priority": "high",
+        "created_at": WHEN,
+        "updated_at": WHEN,
+    }
+}
 
 SHORT = "t"
 FOUR = "tick"
@@ -31,6 +43,7 @@ ECHOES = [
     ("https://sw.test/x?access_token={}&page=2", "https://sw.test/x?access_token=<redacted>&page=2"),
     ('{{"token": "{}", "ok": false}}', '{"token": "<redacted>", "ok": false}'),
     ("{0} and again {0}", "<redacted> and again <redacted>"),
+    ("GET /x?h=Authorization%3A%20Bearer%20{}%0A", "GET /x?h=Authorization%3A%20Bearer%20<redacted>%0A"),
     ("token={}\nnext line", "token=<redacted>\nnext line"),
 ]
 
@@ -53,13 +66,6 @@ WORDS = {
         "tickets.json",
         '{"tickets": []}',
     ],
-    LONG: [
-        f"{LONG}x",
-        f"x{LONG}",
-        f"{LONG}==",
-        f"{LONG}.more",
-        f"prefix-{LONG}",
-    ],
 }
 
 
@@ -76,6 +82,24 @@ def test_an_echoed_token_is_redacted(token: str, template: str, expected: str) -
 def test_words_containing_the_token_are_not_rewritten(token: str, text: str) -> None:
     assert token in text
     assert bearer_auth(token).redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "glued",
+    [f"{LONG}x", f"x{LONG}", f"{LONG}==", f"{LONG}.more", f"prefix-{LONG}", f"\\n{LONG}\\n", f"Bearer{LONG}"],
+)
+def test_a_long_token_is_redacted_even_glued_to_other_text(glued: str) -> None:
+    # No ordinary word contains a 40-character credential: wherever it occurs, it is a secret.
+    redacted = bearer_auth(LONG).redact(glued)
+    assert LONG not in redacted
+    assert redacted == glued.replace(LONG, "<redacted>")
+
+
+def test_sixteen_characters_is_where_a_token_is_redacted_anywhere() -> None:
+    sixteen, fifteen = "0123456789abcdef", "0123456789abcde"
+    assert bearer_auth(sixteen).redact(f"x{sixteen}x") == "x<redacted>x"
+    assert bearer_auth(fifteen).redact(f"x{fifteen}x") == f"x{fifteen}x"
+    assert bearer_auth(fifteen).redact(f"x {fifteen} x") == "x <redacted> x"
 
 
 def test_the_api_key_is_redacted_like_a_token() -> None:
@@ -155,7 +179,7 @@ async def test_a_concurrent_refresh_does_not_leak_the_previous_token() -> None:
         if authorization == "Bearer prev-token":
             return httpx.Response(401, json={"error": "expired"})
         refreshed.set()
-        return httpx.Response(200, json={"ticket": {"id": 2}})
+        return httpx.Response(200, json=TICKET)
 
     provider = Tokens()
     errors: list[ServerError] = []

@@ -26,12 +26,17 @@ TokenProvider = Callable[[], Awaitable[str] | str]
 _REDACTED = "<redacted>"
 
 # RFC 6750 section 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
-# A credential is replaced only where it stands whole: not preceded by a
-# character that could continue a token (``=`` only ever ends one, so
-# ``access_token=<token>`` still matches), and not followed by one (``.``
+# A short credential is replaced only where it stands whole: not preceded by
+# a character that could continue a token (``=`` only ever ends one, so
+# ``access_token=<token>`` matches, and a percent-escape such as the ``%20``
+# of ``Bearer%20<token>`` is a boundary), and not followed by one (``.``
 # only when it ends a sentence rather than continues a token).
-_BEFORE = r"(?<![A-Za-z0-9._~+/-])"
+_BEFORE = r"(?:(?<![A-Za-z0-9._~+/-])|(?<=%[0-9A-Fa-f]{2}))"
 _AFTER = r"(?![A-Za-z0-9_~+/=-]|\.[A-Za-z0-9._~+/=-])"
+
+#: From this length on a credential is replaced wherever it occurs: no
+#: ordinary word contains one, and one glued to other text is still a secret.
+_ANYWHERE = 16
 
 
 def _refusal(value: str) -> str | None:
@@ -113,9 +118,14 @@ class HeaderAuth(httpx.Auth):
     def _remember(self, token: str) -> None:
         if token not in self._used:
             self._used.add(token)
-            # Longest first, so that a token never matches inside a longer one's place.
-            alternatives = "|".join(re.escape(used) for used in sorted(self._used, key=len, reverse=True))
-            self._pattern = re.compile(f"{_BEFORE}(?:{alternatives}){_AFTER}")
+            # Longest first, so that a token never matches in a longer one's place.
+            ordered = sorted(self._used, key=len, reverse=True)
+            anywhere = [re.escape(used) for used in ordered if len(used) >= _ANYWHERE]
+            whole = [re.escape(used) for used in ordered if len(used) < _ANYWHERE]
+            branches = [f"(?:{'|'.join(anywhere)})"] if anywhere else []
+            if whole:
+                branches.append(f"{_BEFORE}(?:{'|'.join(whole)}){_AFTER}")
+            self._pattern = re.compile("|".join(branches))
 
     async def _fetch(self, provider: TokenProvider) -> str:
         what = f"the {self._name} provider {_provider_name(provider)}"
@@ -154,9 +164,10 @@ class HeaderAuth(httpx.Auth):
             text: A message, such as a server's error text.
 
         Returns:
-            ``text`` with each whole occurrence of any token ever sent
-            (refreshed ones included) replaced; a token that only occurs
-            inside a longer word is left, so ordinary words stay intact.
+            ``text`` with every token ever sent (refreshed ones included)
+            replaced. A token shorter than 16 characters is replaced only
+            where it stands whole, so that ordinary words containing it stay
+            intact; a longer one wherever it occurs.
         """
         return self._pattern.sub(_REDACTED, text) if self._pattern is not None else text
 
