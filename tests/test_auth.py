@@ -29,7 +29,30 @@ SPICEWORKS_URL = "https://sw.test"
 KLOUDLESS_URL = "https://kl.test/v1"
 TOKEN = "sw-secret-token"
 API_KEY = "kl-secret-api-key"
-TICKET = {"ticket": {"id": 42, "summary": "Printer on fire"}}
+#: Bodies with every field the specs say the APIs always return.
+WHEN = "2024-05-01T09:00:00+00:00"
+HREF = "https://kl.test/v1/accounts/123/itsm/incidents/inc-1"
+TICKET = {
+    "ticket": {
+        "id": 42,
+        "summary": "Printer on fire",
+        "status": "open",
+        "priority": "high",
+        "created_at": WHEN,
+        "updated_at": WHEN,
+    }
+}
+CREATED = {
+    "ticket": {
+        "id": 7,
+        "summary": "New",
+        "status": "open",
+        "priority": "medium",
+        "created_at": WHEN,
+        "updated_at": WHEN,
+    }
+}
+INCIDENT = {"id": "inc-1", "created": WHEN, "modified": WHEN, "type": "incident", "api": "itsm", "href": HREF}
 UNAUTHORIZED = {"error": "token expired"}
 
 
@@ -122,10 +145,10 @@ async def test_401_refreshes_once_and_replays() -> None:
 
 async def test_refresh_replays_the_request_body() -> None:
     provider = Provider()
-    server = Server("Bearer fresh-2", body={"ticket": {"id": 7}}, status=201)
+    server = Server("Bearer fresh-2", body=CREATED, status=201)
     async with spiceworks(server, provider) as client:
         created = await client.tickets.create_ticket(body=TicketCreate(summary="New"))
-    assert created.to_dict() == {"ticket": {"id": 7}}
+    assert created.to_dict() == CREATED
     assert [request.method for request in server.requests] == ["POST", "POST"]
     assert [json.loads(request.content) for request in server.requests] == [
         {"summary": "New", "priority": "medium"}
@@ -181,7 +204,7 @@ async def test_concurrent_401s_refresh_once() -> None:
 
 
 async def test_api_key_is_sent_with_its_scheme() -> None:
-    server = Server(f"APIKey {API_KEY}", body={"id": "inc-1"})
+    server = Server(f"APIKey {API_KEY}", body=INCIDENT)
     async with KloudlessClient(
         account_id="123", api_key=API_KEY, base_url=KLOUDLESS_URL, transport=httpx.MockTransport(server)
     ) as client:
@@ -191,7 +214,7 @@ async def test_api_key_is_sent_with_its_scheme() -> None:
 
 
 async def test_kloudless_token_is_sent_as_bearer() -> None:
-    server = Server(f"Bearer {TOKEN}", body={"id": "inc-1"})
+    server = Server(f"Bearer {TOKEN}", body=INCIDENT)
     async with KloudlessClient(
         account_id="123", token=TOKEN, base_url=KLOUDLESS_URL, transport=httpx.MockTransport(server)
     ) as client:
@@ -201,7 +224,7 @@ async def test_kloudless_token_is_sent_as_bearer() -> None:
 
 async def test_api_key_provider_refreshes_on_401() -> None:
     provider = Provider("key")
-    server = Server("APIKey key-2", body={"id": "inc-1"})
+    server = Server("APIKey key-2", body=INCIDENT)
     async with KloudlessClient(
         account_id="123", api_key=provider, base_url=KLOUDLESS_URL, transport=httpx.MockTransport(server)
     ) as client:

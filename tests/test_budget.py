@@ -21,6 +21,18 @@ from itsm_async import ApiTimeoutError, RetryEvent, RetryPolicy, RetryTransport,
 URL = "https://sw.test/x"
 SPICEWORKS_URL = "https://sw.test"
 CLIENT_TIMEOUT = httpx.Timeout(30, connect=5)
+#: A ticket with every field the spec says the API always returns.
+WHEN = "2024-05-01T09:00:00+00:00"
+TICKET = {
+    "ticket": {
+        "id": 42,
+        "summary": "Printer on fire",
+        "status": "open",
+        "priority": "high",
+        "created_at": WHEN,
+        "updated_at": WHEN,
+    }
+}
 
 
 class FakeTime:
@@ -203,7 +215,7 @@ def test_a_call_within_the_budget_is_not_cut() -> None:
 
     async def answer(request: httpx.Request) -> httpx.Response:
         await anyio.sleep(0.4)
-        return httpx.Response(statuses.pop(0), json={"ticket": {"id": 42}})
+        return httpx.Response(statuses.pop(0), json=TICKET)
 
     async def scenario() -> None:
         async with SpiceworksClient(
@@ -213,7 +225,7 @@ def test_a_call_within_the_budget_is_not_cut() -> None:
             retry=RetryPolicy(budget=2.0, initial_backoff=0.1, jitter=0),
         ) as client:
             ticket = await client.tickets.get_ticket(42)
-            assert ticket.to_dict() == {"ticket": {"id": 42}}
+            assert ticket.to_dict() == TICKET
             assert client.retries == 2
 
     with stamina.set_testing(False):

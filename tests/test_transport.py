@@ -33,8 +33,37 @@ SPICEWORKS_URL = "https://sw.test"
 KLOUDLESS_URL = "https://kl.test/v1"
 TOKEN = "sw-secret-token"
 TICKET_PATH = "/api/v1/tickets/42"
-TICKET = {"ticket": {"id": 42, "summary": "Printer on fire", "status": "open"}}
-CREATED = {"ticket": {"id": 7, "summary": "New", "status": "open"}}
+#: Bodies with every field the specs say the APIs always return.
+WHEN = "2024-05-01T09:00:00+00:00"
+TICKET = {
+    "ticket": {
+        "id": 42,
+        "summary": "Printer on fire",
+        "status": "open",
+        "priority": "high",
+        "created_at": WHEN,
+        "updated_at": WHEN,
+    }
+}
+CREATED = {
+    "ticket": {
+        "id": 7,
+        "summary": "New",
+        "status": "open",
+        "priority": "medium",
+        "created_at": WHEN,
+        "updated_at": WHEN,
+    }
+}
+INCIDENT = {
+    "id": "inc-1",
+    "created": WHEN,
+    "modified": WHEN,
+    "type": "incident",
+    "api": "itsm",
+    "href": "https://kl.test/v1/accounts/123/itsm/incidents/inc-1",
+    "description": "fixed",
+}
 
 Outcome = Callable[[httpx.Request], httpx.Response]
 
@@ -272,7 +301,7 @@ async def test_post_retries_only_when_the_server_did_not_act(outcome: Outcome, a
 
 
 async def test_patch_is_retried_on_429_only() -> None:
-    server = FakeServer(reply(429), reply(200, {"id": "inc-1", "description": "fixed"}))
+    server = FakeServer(reply(429), reply(200, INCIDENT))
     async with KloudlessClient(
         account_id="123", api_key="key", base_url=KLOUDLESS_URL, transport=server.transport
     ) as c:
