@@ -6,21 +6,32 @@ Load them in a ``conftest.py``::
 
 and use them::
 
-    async def test_opens_ticket(spiceworks_client):
-        page = await spiceworks_client.tickets.list_tickets(status=ListTicketsStatus.OPEN)
+    async def test_opens_ticket(spiceworks_client: SpiceworksClient) -> None:
+        page = await spiceworks_client.tickets.list_tickets(status="open")
 
 Each test gets a fresh, seeded :class:`~itsm_async.sandbox.Sandbox`
-(``itsm_sandbox``). Override ``itsm_sandbox_options`` to change how it is
-made (seed, counts, faults...). The client fixtures are async: they need
-pytest-asyncio (either mode) or anyio's pytest plugin.
+(``itsm_sandbox``) and clients of it (``spiceworks_client``,
+``kloudless_client``), closed after the test. Override
+``itsm_sandbox_options`` to change how it is made (seed, counts, faults...).
+
+The clients are opened and closed on the event loop of the plugin that runs
+the test, so one line of configuration is all a suite needs:
+
+- pytest-asyncio in auto mode (``asyncio_mode = "auto"``): every async test;
+- pytest-asyncio in strict mode: tests marked ``@pytest.mark.asyncio``
+  (``pytestmark = pytest.mark.asyncio`` marks a whole module);
+- anyio's plugin, with or without pytest-asyncio in strict mode: tests
+  marked ``@pytest.mark.anyio``, on each backend of the ``anyio_backend``
+  fixture (asyncio and trio).
 
 Needs the ``sandbox`` extra.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -28,12 +39,17 @@ from ._client import KloudlessClient, SpiceworksClient
 from .sandbox import Sandbox
 
 try:
-    # pytest-asyncio's decorator runs the fixture in strict mode as in auto mode.
-    from pytest_asyncio import fixture as _async_fixture
-except ImportError:  # pragma: no cover - anyio's plugin handles plain async fixtures
-    _async_fixture = pytest.fixture  # type: ignore[assignment]
+    # pytest-asyncio runs a fixture made by its own decorator in strict mode as in auto mode.
+    from pytest_asyncio import fixture as _asyncio_fixture
+except ImportError:  # pragma: no cover - without pytest-asyncio the asyncio variant is never requested
+    _asyncio_fixture = pytest.fixture  # type: ignore[assignment]
 
 __all__ = ["itsm_sandbox", "itsm_sandbox_options", "kloudless_client", "spiceworks_client"]
+
+
+class _Clients(NamedTuple):
+    spiceworks: SpiceworksClient
+    kloudless: KloudlessClient
 
 
 @pytest.fixture
@@ -57,23 +73,68 @@ def itsm_sandbox(itsm_sandbox_options: dict[str, Any]) -> Iterator[Sandbox]:
         yield sandbox
 
 
-@_async_fixture
-async def spiceworks_client(itsm_sandbox: Sandbox) -> AsyncIterator[SpiceworksClient]:
+@pytest.fixture
+def spiceworks_client(request: pytest.FixtureRequest) -> SpiceworksClient:
     """A ``SpiceworksClient`` of the test's sandbox, in process.
 
-    Yields:
+    Returns:
         The client, closed after the test.
     """
-    async with itsm_sandbox.spiceworks_client() as client:
-        yield client
+    return _clients(request).spiceworks
 
 
-@_async_fixture
-async def kloudless_client(itsm_sandbox: Sandbox) -> AsyncIterator[KloudlessClient]:
+@pytest.fixture
+def kloudless_client(request: pytest.FixtureRequest) -> KloudlessClient:
     """A ``KloudlessClient`` of the test's sandbox account, in process (API key auth).
 
-    Yields:
+    Returns:
         The client, closed after the test.
     """
-    async with itsm_sandbox.kloudless_client() as client:
-        yield client
+    return _clients(request).kloudless
+
+
+def _clients(request: pytest.FixtureRequest) -> _Clients:
+    """The test's clients, opened by the fixture variant of the plugin that runs the test.
+
+    pytest-asyncio runs the tests that carry its ``asyncio`` mark (in auto
+    mode it marks every async test at collection); its loop must open and
+    close the clients, through a fixture made with its decorator. Any other
+    test is left to anyio's plugin, which runs an async fixture of a test
+    that uses ``anyio_backend`` on that test's backend: a plain
+    ``@pytest.fixture`` it is, since pytest-asyncio would otherwise claim it
+    for its own loop. A test neither runs fails here, naming the fixture and
+    the marks that would run it, rather than with pytest's generic warning
+    about an unhandled async fixture.
+    """
+    if request.config.pluginmanager.has_plugin("asyncio") and request.node.get_closest_marker("asyncio"):
+        variant = "_itsm_clients_asyncio"
+    elif "anyio_backend" in request.fixturenames:
+        variant = "_itsm_clients_anyio"
+    else:
+        pytest.fail(
+            f"{request.node.nodeid} uses the async fixture {request.fixturename!r}, but no plugin runs it: "
+            'mark it @pytest.mark.anyio, or with pytest-asyncio @pytest.mark.asyncio or asyncio_mode = "auto"',
+            pytrace=False,
+        )
+    clients: _Clients = request.getfixturevalue(variant)
+    return clients
+
+
+@contextlib.asynccontextmanager
+async def _open_clients(sandbox: Sandbox) -> AsyncIterator[_Clients]:
+    async with sandbox.spiceworks_client() as spiceworks, sandbox.kloudless_client() as kloudless:
+        yield _Clients(spiceworks, kloudless)
+
+
+@_asyncio_fixture(name="_itsm_clients_asyncio")
+async def _clients_on_asyncio(itsm_sandbox: Sandbox) -> AsyncIterator[_Clients]:
+    """Both clients of the sandbox, on pytest-asyncio's loop."""
+    async with _open_clients(itsm_sandbox) as clients:
+        yield clients
+
+
+@pytest.fixture(name="_itsm_clients_anyio")
+async def _clients_on_anyio(itsm_sandbox: Sandbox) -> AsyncIterator[_Clients]:
+    """Both clients of the sandbox, on the anyio plugin's loop."""
+    async with _open_clients(itsm_sandbox) as clients:
+        yield clients
