@@ -20,7 +20,12 @@ API_KEY = "kl-secret-api-key"
 
 @pytest.fixture(autouse=True)
 def _retry_testing_mode() -> Iterator[None]:
-    """Retries never sleep in tests: stamina's testing mode zeroes every wait."""
+    """Retries never sleep in tests: stamina's testing mode zeroes every wait.
+
+    With ``cap=True`` a call makes as many attempts as its policy allows (up
+    to 100), as the README advises for users' suites (with ``attempts=3``);
+    plain ``set_testing(True)`` would allow one attempt and hide every retry.
+    """
     with stamina.set_testing(True, attempts=100, cap=True):
         yield
 
