@@ -35,7 +35,22 @@ SPICEWORKS_URL = "https://sw.test"
 KLOUDLESS_URL = "https://kl.test/v1"
 TOKEN = "sw-secret-token"
 API_KEY = "kl-secret-api-key"
-TICKET = {"ticket": {"id": 42, "summary": "Printer on fire", "status": "open", "priority": "high"}}
+WHEN = "2024-05-01T10:00:00+00:00"
+
+
+def ticket_body(**fields: Any) -> dict[str, Any]:
+    """A ticket with every field the spec says the API always returns, and ``fields``."""
+    base = {"id": 42, "summary": "Printer on fire", "status": "open", "priority": "high"}
+    return base | {"created_at": WHEN, "updated_at": WHEN} | fields
+
+
+def incident_body(**fields: Any) -> dict[str, Any]:
+    """An incident with every field the spec says the API always returns, and ``fields``."""
+    href = f"{KLOUDLESS_URL}/accounts/123/itsm/incidents/{fields.get('id', 'inc-1')}"
+    return {"id": "inc-1", "created": WHEN, "modified": WHEN, "type": "incident", "api": "itsm", "href": href} | fields
+
+
+TICKET = {"ticket": ticket_body()}
 
 
 class Recorder:
@@ -93,7 +108,7 @@ async def test_spiceworks_defaults() -> None:
 
 
 async def test_kloudless_defaults() -> None:
-    server = Recorder(body={"id": "inc-1"})
+    server = Recorder(body=incident_body())
     async with KloudlessClient(account_id="123", api_key=API_KEY, transport=server.transport) as client:
         await client.incidents.get_incident("inc-1")
     request = server.last
@@ -180,7 +195,7 @@ def test_kloudless_requires_an_account_id() -> None:
 
 
 async def test_kloudless_account_id_is_bound_and_quoted() -> None:
-    server = Recorder(body={"id": "inc-1"})
+    server = Recorder(body=incident_body())
     async with KloudlessClient(account_id=456, token=TOKEN, base_url=KLOUDLESS_URL, transport=server.transport) as c:
         assert c.account_id == "456"
         assert c.bound_parameters == {"account_id": "456"}
@@ -223,7 +238,7 @@ async def test_with_options_timeout_applies_to_the_view_only() -> None:
 
 
 async def test_with_options_keeps_the_kloudless_account() -> None:
-    server = Recorder(body={"id": "inc-1"})
+    server = Recorder(body=incident_body())
     async with KloudlessClient(account_id="9", token=TOKEN, base_url=KLOUDLESS_URL, transport=server.transport) as c:
         view = c.with_options(retry=RetryPolicy.never())
         assert view.account_id == "9"
@@ -235,15 +250,7 @@ async def test_with_options_keeps_the_kloudless_account() -> None:
 
 
 async def test_get_ticket_parses_the_response() -> None:
-    body = {
-        "ticket": {
-            "id": 42,
-            "summary": "Printer on fire",
-            "status": "open",
-            "created_at": "2024-05-01T10:00:00+00:00",
-            "due_date": "2024-05-03",
-        }
-    }
+    body = {"ticket": ticket_body(due_date="2024-05-03")}
     server = Recorder(body=body)
     async with SpiceworksClient(token=TOKEN, base_url=SPICEWORKS_URL, transport=server.transport) as client:
         result = await client.tickets.get_ticket(42)
@@ -257,7 +264,7 @@ async def test_get_ticket_parses_the_response() -> None:
 
 
 async def test_create_ticket_sends_json() -> None:
-    server = Recorder(body={"ticket": {"id": 7, "summary": "New"}}, status=201)
+    server = Recorder(body={"ticket": ticket_body(id=7, summary="New")}, status=201)
     async with SpiceworksClient(token=TOKEN, base_url=SPICEWORKS_URL, transport=server.transport) as client:
         body = TicketCreate(summary="New", priority=TicketCreatePriority.HIGH, due_date=datetime.date(2024, 6, 1))
         created = await client.tickets.create_ticket(body=body)
@@ -278,7 +285,8 @@ async def test_update_ticket_sends_put() -> None:
 
 
 async def test_kloudless_create_and_raw_header() -> None:
-    server = Recorder(body={"id": "inc-9", "priority": "high"}, status=201, headers={"X-Request-Id": "r-1"})
+    created = incident_body(id="inc-9", priority="high")
+    server = Recorder(body=created, status=201, headers={"X-Request-Id": "r-1"})
     async with KloudlessClient(account_id="123", token=TOKEN, base_url=KLOUDLESS_URL, transport=server.transport) as c:
         response = await c.incidents.create_incident_raw(
             body=IncidentCreate(description="Down", priority=Priority.HIGH), x_kloudless_raw_data=True
@@ -287,7 +295,7 @@ async def test_kloudless_create_and_raw_header() -> None:
     assert response.headers["x-request-id"] == "r-1"
     assert isinstance(response.parsed, Incident)
     assert response.parsed.id == "inc-9"
-    assert json.loads(response.content) == {"id": "inc-9", "priority": "high"}
+    assert json.loads(response.content) == created
     request = server.last
     assert (request.method, request.url.path) == ("POST", "/v1/accounts/123/itsm/incidents")
     assert request.headers["X-Kloudless-Raw-Data"] == "true"
@@ -307,7 +315,7 @@ async def test_kloudless_delete_returns_none_on_204() -> None:
 
 
 async def test_unknown_enum_value_parses() -> None:
-    body = {"ticket": {"id": 42, "status": "pending", "priority": "urgent"}}
+    body = {"ticket": ticket_body(status="pending", priority="urgent")}
     async with SpiceworksClient(
         token=TOKEN, base_url=SPICEWORKS_URL, transport=Recorder(body=body).transport
     ) as client:
@@ -325,7 +333,7 @@ async def test_unknown_enum_value_parses() -> None:
 
 
 async def test_unknown_kloudless_enum_value_parses() -> None:
-    server = Recorder(body={"id": "inc-1", "priority": "p0", "status": 7})
+    server = Recorder(body=incident_body(priority="p0", status=7))
     async with KloudlessClient(account_id="1", token=TOKEN, base_url=KLOUDLESS_URL, transport=server.transport) as c:
         incident = await c.incidents.get_incident("inc-1")
     assert isinstance(incident.priority, Priority)
@@ -368,7 +376,7 @@ def test_every_generated_enum_accepts_unknown_values(cls: type[enum.Enum]) -> No
 
 
 async def test_unknown_fields_land_in_additional_properties() -> None:
-    body = {"ticket": {"id": 42, "sla": {"hours": 4}, "custom_field": "x"}, "served_by": "eu-1"}
+    body = {"ticket": ticket_body(sla={"hours": 4}, custom_field="x"), "served_by": "eu-1"}
     async with SpiceworksClient(
         token=TOKEN, base_url=SPICEWORKS_URL, transport=Recorder(body=body).transport
     ) as client:

@@ -24,6 +24,44 @@ SPICEWORKS_URL = "https://sw.test"
 KLOUDLESS_URL = "https://kl.test/v1"
 
 PageBody = Callable[[dict[str, str]], dict[str, Any]]
+WHEN = "2024-05-01T10:00:00+00:00"
+
+
+def spiceworks_item(key: str, id: int) -> dict[str, Any]:
+    """An item of a Spiceworks list under ``key``, with every field the spec says is always returned."""
+    if key == "tickets":
+        fields = {
+            "summary": f"ticket {id}",
+            "status": "open",
+            "priority": "low",
+            "created_at": WHEN,
+            "updated_at": WHEN,
+        }
+    elif key == "devices":
+        fields = {"name": f"device {id}", "type": "server"}
+    else:
+        fields = {"first_name": "Ada", "last_name": "Lovelace", "email": f"u{id}@example.com", "role": "admin"}
+    return {"id": id, **fields}
+
+
+def kloudless_item(kind: str, id: str) -> dict[str, Any]:
+    """A Kloudless object of ``kind`` (``incident``, ..., ``object``) with every field always returned."""
+    href = f"{KLOUDLESS_URL}/accounts/123/itsm/{kind}s/{id}"
+    if kind == "object":
+        return {"id": id, "type": "object", "api": "itsm", "raw": {}, "href": href}
+    return {"id": id, "created": WHEN, "modified": WHEN, "type": kind, "api": "itsm", "href": href}
+
+
+def kloudless_page(ids: list[str], next_page: object, *, page: str = "1", kind: str = "incident") -> dict[str, Any]:
+    """A Kloudless list envelope holding ``ids``."""
+    return {
+        "objects": [kloudless_item(kind, id) for id in ids],
+        "count": len(ids),
+        "page": page,
+        "next_page": next_page,
+        "type": "object_list",
+        "api": "itsm",
+    }
 
 
 class PagedServer:
@@ -44,21 +82,30 @@ class PagedServer:
 
 
 def numbered(key: str, sizes: list[int], *, meta: bool = True) -> PageBody:
-    """Spiceworks pages of ``sizes[i]`` items under ``key``, ids counting from 1."""
+    """Spiceworks pages of ``sizes[i]`` items under ``key``, ids counting from 1.
+
+    ``meta=False`` leaves out the metadata the spec says is always sent, to
+    test that paging copes without it.
+    """
 
     def body(query: dict[str, str]) -> dict[str, Any]:
         page = int(query.get("page", "1"))
         first = sum(sizes[: page - 1]) + 1
         size = sizes[page - 1] if page <= len(sizes) else 0
-        result: dict[str, Any] = {key: [{"id": first + i} for i in range(size)]}
+        result: dict[str, Any] = {key: [spiceworks_item(key, first + i) for i in range(size)]}
         if meta:
-            result["meta"] = {"current_page": page, "total_pages": len(sizes), "total_count": sum(sizes)}
+            result["meta"] = {
+                "current_page": page,
+                "total_pages": len(sizes),
+                "total_count": sum(sizes),
+                "per_page": max(sizes, default=0),
+            }
         return result
 
     return body
 
 
-def tokens(sizes: list[int], *, style: Callable[[int], str] = lambda n: f"tok{n}") -> PageBody:
+def tokens(sizes: list[int], *, style: Callable[[int], str] = lambda n: f"tok{n}", kind: str = "incident") -> PageBody:
     """Kloudless pages of ``sizes[i]`` objects, page ``i`` (from 2) fetched with token ``style(i)``."""
     by_token = {style(n): n for n in range(2, len(sizes) + 1)}
 
@@ -66,14 +113,8 @@ def tokens(sizes: list[int], *, style: Callable[[int], str] = lambda n: f"tok{n}
         page = by_token[query["page"]] if "page" in query else 1
         first = sum(sizes[: page - 1]) + 1
         next_page = style(page + 1) if page < len(sizes) else None
-        return {
-            "objects": [{"id": f"obj-{first + i}"} for i in range(sizes[page - 1])],
-            "count": sizes[page - 1],
-            "page": query.get("page", "1"),
-            "next_page": next_page,
-            "type": "object_list",
-            "api": "itsm",
-        }
+        ids = [f"obj-{first + i}" for i in range(sizes[page - 1])]
+        return kloudless_page(ids, next_page, page=query.get("page", "1"), kind=kind)
 
     return body
 
@@ -158,7 +199,8 @@ async def test_spiceworks_empty_list() -> None:
 
 
 async def test_spiceworks_envelope_without_the_list_is_empty() -> None:
-    server = PagedServer(lambda query: {"meta": {"total_pages": 5}})
+    meta = {"current_page": 1, "total_pages": 5, "total_count": 9, "per_page": 2}
+    server = PagedServer(lambda query: {"meta": meta})
     async with spiceworks(server) as client:
         assert await collect(client.paginate(client.tickets.list_tickets)) == []
     assert len(server.requests) == 1
@@ -191,7 +233,7 @@ async def test_kloudless_integer_tokens_are_sent_as_text() -> None:
 async def test_kloudless_int_next_page_in_the_body() -> None:
     def body(query: dict[str, str]) -> dict[str, Any]:
         page = int(query.get("page", "1"))
-        return {"objects": [{"id": f"obj-{page}"}], "next_page": page + 1 if page < 3 else None}
+        return kloudless_page([f"obj-{page}"], page + 1 if page < 3 else None, page=str(page))
 
     server = PagedServer(body)
     async with kloudless(server) as client:
@@ -202,28 +244,30 @@ async def test_kloudless_int_next_page_in_the_body() -> None:
 
 @pytest.mark.parametrize("last", [None, ""])
 async def test_kloudless_stops_on_a_null_or_empty_token(last: str | None) -> None:
-    server = PagedServer(lambda query: {"objects": [{"id": "a"}], "next_page": last})
+    server = PagedServer(lambda query: kloudless_page(["a"], last))
     async with kloudless(server) as client:
         assert await collect(client.paginate(client.incidents.list_incidents)) == ["a"]
     assert len(server.requests) == 1
 
 
 async def test_kloudless_missing_next_page_stops() -> None:
-    server = PagedServer(lambda query: {"objects": [{"id": "a"}]})
+    body = kloudless_page(["a"], None)
+    del body["next_page"]
+    server = PagedServer(lambda query: body)
     async with kloudless(server) as client:
         assert await collect(client.paginate(client.incidents.list_incidents)) == ["a"]
     assert len(server.requests) == 1
 
 
 async def test_kloudless_empty_list() -> None:
-    server = PagedServer(lambda query: {"objects": [], "count": 0, "next_page": None})
+    server = PagedServer(lambda query: kloudless_page([], None))
     async with kloudless(server) as client:
         assert await collect(client.paginate(client.incidents.list_incidents)) == []
     assert len(server.requests) == 1
 
 
 async def test_repeating_token_raises_paging_error() -> None:
-    server = PagedServer(lambda query: {"objects": [{"id": "a"}], "next_page": "same"})
+    server = PagedServer(lambda query: kloudless_page(["a"], "same"))
     async with kloudless(server) as client:
         seen: list[Any] = []
         # max_items bounds the loop, should the repeat go unnoticed.
@@ -237,7 +281,7 @@ async def test_token_cycle_raises_paging_error() -> None:
     cycle = {None: "A", "A": "B", "B": "A"}
 
     def body(query: dict[str, str]) -> dict[str, Any]:
-        return {"objects": [{"id": query.get("page", "first")}], "next_page": cycle[query.get("page")]}
+        return kloudless_page([query.get("page", "first")], cycle[query.get("page")])
 
     server = PagedServer(body)
     async with kloudless(server) as client:
@@ -329,7 +373,7 @@ async def test_a_failing_page_raises_after_the_earlier_items() -> None:
         served.append(page)
         if page == 2:
             return httpx.Response(500, json={"error": "boom"})
-        return httpx.Response(200, json={"tickets": [{"id": 1}, {"id": 2}], "meta": {"total_pages": 3}})
+        return httpx.Response(200, json=numbered("tickets", [2, 2, 2])({"page": str(page)}))
 
     async with SpiceworksClient(
         token="t", base_url=SPICEWORKS_URL, retry=RetryPolicy.never(), transport=httpx.MockTransport(handler)
@@ -376,7 +420,7 @@ async def test_every_spiceworks_list_operation(
 
 @pytest.mark.parametrize(("group", "operation", "segment", "extra"), KLOUDLESS_LISTS)
 async def test_every_kloudless_list_operation(group: str, operation: str, segment: str, extra: dict[str, Any]) -> None:
-    server = PagedServer(tokens([2, 2, 1]))
+    server = PagedServer(tokens([2, 2, 1], kind=segment.removesuffix("s")))
     async with kloudless(server) as client:
         fetch = getattr(getattr(client, group), operation)
         ids = await collect(client.paginate(fetch, page_size=2, **extra))
