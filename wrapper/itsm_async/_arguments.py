@@ -35,7 +35,7 @@ def shown(value: object) -> str:
 
 def refuse(where: str, name: str, expected: str, value: object, *, show: bool = True) -> NoReturn:
     """Raise the InvalidArgumentError for parameter ``name`` given to ``where``."""
-    got = shown(value) if show else f"a {type(value).__name__}"
+    got = shown(value) if show else f"a value of type {type(value).__name__}"
     raise InvalidArgumentError(f"{where}: {name} must be {expected}, got {got}")
 
 
@@ -51,10 +51,10 @@ def account_id(where: str, value: object) -> str:
     return value
 
 
-def _seconds(where: str, name: str, value: object) -> float:
+def _seconds(where: str, name: str, value: object, expected: str) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
         return float(value)
-    refuse(where, name, _TIMEOUT_EXPECTED, value)
+    refuse(where, name, expected, value)
 
 
 def timeout(where: str, value: object) -> httpx.Timeout | None:
@@ -65,9 +65,9 @@ def timeout(where: str, value: object) -> httpx.Timeout | None:
         for part in ("connect", "read", "write", "pool"):
             seconds = getattr(value, part)
             if seconds is not None:
-                _seconds(where, f"timeout.{part}", seconds)
+                _seconds(where, f"timeout.{part}", seconds, "a positive, finite number of seconds or None")
         return value
-    return httpx.Timeout(_seconds(where, "timeout", value))
+    return httpx.Timeout(_seconds(where, "timeout", value, _TIMEOUT_EXPECTED))
 
 
 def base_url(where: str, value: object) -> httpx.URL:
@@ -159,9 +159,16 @@ def list_operation(
     """
     owner = getattr(operation, "__self__", None)
     name = known.get((type(owner), getattr(operation, "__name__", "")))
-    if name is None or not callable(operation) or not is_this_client(getattr(owner, "_invoker", None)):
+    if name is not None and not is_this_client(getattr(owner, "_invoker", None)):
+        raise InvalidArgumentError(
+            f"paginate: operation must be an operation of this client, got {name} of another client"
+        )
+    if name is None or not callable(operation):
         examples = ", ".join(f"client.{each}" for each in known.values())
-        refuse("paginate", "operation", f"a list operation of this client ({examples})", operation)
+        expected = f"a list operation of this client ({examples})"
+        if callable(operation) and hasattr(operation, "__qualname__"):
+            raise InvalidArgumentError(f"paginate: operation must be {expected}, got {operation.__qualname__}")
+        refuse("paginate", "operation", expected, operation)
     parameters = {
         key: parameter
         for key, parameter in inspect.signature(operation).parameters.items()
