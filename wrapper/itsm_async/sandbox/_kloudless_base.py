@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import _ids as ids
+from . import _pages as pages
 from ._call import Call, Reply
 from ._errors import ApiProblem
 from ._store import Record
@@ -49,20 +50,15 @@ def keyset_page(call: Call, collection: str, filters: Mapping[str, Any], render:
     Raises:
         ApiProblem: 400 for a page token the sandbox did not make.
     """
-    size = int(call.params.query.get("page_size", 10))
     token = call.params.query.get("page")
-    after = 0 if token is None else ids.page_after(str(token))
-    if after is None:
-        raise ApiProblem(400, "Invalid page", [f"page {token!r} is not a page token from this API"])
-    # One record more than asked tells whether there is a next page.
-    records = call.store.after(collection, filters, after, size + 1)
-    shown = records[:size]
+    size = int(call.params.query.get("page_size", 10))
+    found = pages.keyset_page(call.store, collection, filters, None if token is None else str(token), size)
     body = {
-        "total": call.store.count(collection, filters),
-        "count": len(shown),
-        "page": ids.page_token(after) if token is None else token,
-        "next_page": ids.page_token(shown[-1]["id"]) if len(records) > size else None,
-        "objects": [render(record) for record in shown],
+        "total": found.total,
+        "count": len(found.records),
+        "page": found.page,
+        "next_page": found.next_page,
+        "objects": [render(record) for record in found.records],
         "type": "object_list",
         "api": "itsm",
     }

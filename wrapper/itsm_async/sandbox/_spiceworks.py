@@ -7,13 +7,13 @@ made as the account's IT manager, user 1, who creates tickets and comments.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._call import Call, Handler, Reply
 from ._clock import iso
 from ._errors import ApiProblem
+from ._pages import numbered_page
 from ._store import Record
 
 #: The user the API token belongs to.
@@ -76,19 +76,14 @@ def _numbered(
     render: Callable[[Call, Record], dict[str, Any]],
 ) -> Reply:
     query = call.params.query
-    # The spec bounds per_page above only; a page below 1 means the first,
-    # as on the live API, rather than an error.
-    per_page = max(1, int(query.get("per_page", 25)))
-    page = max(1, int(query.get("page", 1)))
-    total = call.store.count(collection, filters)
-    records = call.store.window(collection, filters, (page - 1) * per_page, per_page)
+    found = numbered_page(call.store, collection, filters, int(query.get("page", 1)), int(query.get("per_page", 25)))
     meta = {
-        "current_page": page,
-        "total_pages": math.ceil(total / per_page),
-        "total_count": total,
-        "per_page": per_page,
+        "current_page": found.page,
+        "total_pages": found.total_pages,
+        "total_count": found.total,
+        "per_page": found.per_page,
     }
-    return Reply(200, {key: [render(call, record) for record in records], "meta": meta})
+    return Reply(200, {key: [render(call, record) for record in found.records], "meta": meta})
 
 
 def list_tickets(call: Call) -> Reply:

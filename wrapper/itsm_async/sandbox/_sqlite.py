@@ -15,15 +15,16 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._store import INDEXES, Record, index_for
+from ._store import INDEXES, Indexes, Record, index_for
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _columns(collection: str) -> list[str]:
-    return sorted({field for index in INDEXES[collection] for field in index})
+def _column_value(value: Any) -> Any:
+    # An indexed field holding a list or an object is matched by its JSON text.
+    return json.dumps(value, sort_keys=True) if isinstance(value, list | dict) else value
 
 
 class SqliteStore:
@@ -42,50 +43,56 @@ class SqliteStore:
         # COUNT(*) reads a whole index, so a page would cost O(records):
         # counts are kept per collection and filter until the collection changes.
         self._counts: dict[str, dict[tuple[Any, ...], int]] = {}
-        self._create()
-
-    def _create(self) -> None:
+        self._indexes: dict[str, Indexes] = {}
         for collection, indexes in INDEXES.items():
-            extra = "".join(f", {_quote(c)}" for c in _columns(collection))
-            table = _quote(collection)
-            self._db.execute(
-                f"CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL{extra})"
-            )
-            for fields in indexes:
-                name = _quote(f"{collection}__{'__'.join(fields)}")
-                columns = ", ".join(_quote(f) for f in fields)
-                self._db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
+            self.add_collection(collection, indexes)
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+    def _columns(self, collection: str) -> list[str]:
+        return sorted({field for index in self._indexes[collection] for field in index})
+
+    def add_collection(self, collection: str, indexes: Indexes = ()) -> None:
+        if self._indexes.setdefault(collection, indexes) != indexes:
+            raise ValueError(f"collection {collection} exists with other indexes")
+        extra = "".join(f", {_quote(c)}" for c in self._columns(collection))
+        table = _quote(collection)
+        self._db.execute(
+            f"CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL{extra})"
+        )
+        for fields in indexes:
+            name = _quote(f"{collection}__{'__'.join(fields)}")
+            columns = ", ".join(_quote(f) for f in fields)
+            self._db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
 
     def insert(self, collection: str, record: Record) -> Record:
         self._counts.pop(collection, None)
         body = {k: v for k, v in record.items() if k != "id"}
-        columns = _columns(collection)
+        columns = self._columns(collection)
         names = ", ".join(["data", *map(_quote, columns)])
         marks = ", ".join("?" * (len(columns) + 1))
         cursor = self._db.execute(
-            f"INSERT INTO {_quote(collection)} ({names}) VALUES ({marks})",  # noqa: S608 - names from INDEXES
-            [json.dumps(body), *(body.get(c) for c in columns)],
+            f"INSERT INTO {_quote(collection)} ({names}) VALUES ({marks})",  # noqa: S608 - quoted collection names
+            [json.dumps(body), *(_column_value(body.get(c)) for c in columns)],
         )
         assert cursor.lastrowid is not None
         return {**body, "id": cursor.lastrowid}
 
     def insert_many(self, collection: str, records: Iterable[Record]) -> None:
         self._counts.pop(collection, None)
-        columns = _columns(collection)
+        columns = self._columns(collection)
         names = ", ".join(["id", "data", *map(_quote, columns)])
         marks = ", ".join("?" * (len(columns) + 2))
         rows = (
             [
                 record["id"],
                 json.dumps({k: v for k, v in record.items() if k != "id"}),
-                *(record.get(c) for c in columns),
+                *(_column_value(record.get(c)) for c in columns),
             ]
             for record in records
         )
         self._db.execute("BEGIN")
         try:
-            sql = f"INSERT INTO {_quote(collection)} ({names}) VALUES ({marks})"  # noqa: S608 - names from INDEXES
+            sql = f"INSERT INTO {_quote(collection)} ({names}) VALUES ({marks})"  # noqa: S608 - quoted collection names
             self._db.executemany(sql, rows)
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -94,7 +101,7 @@ class SqliteStore:
 
     def get(self, collection: str, record_id: int) -> Record | None:
         row = self._db.execute(
-            f"SELECT id, data FROM {_quote(collection)} WHERE id = ?",  # noqa: S608 - names from INDEXES
+            f"SELECT id, data FROM {_quote(collection)} WHERE id = ?",  # noqa: S608 - quoted collection names
             (record_id,),
         ).fetchone()
         return None if row is None else _record(row)
@@ -106,11 +113,11 @@ class SqliteStore:
         self._counts.pop(collection, None)
         merged = {**current, **changes}
         body = {k: v for k, v in merged.items() if k != "id"}
-        columns = _columns(collection)
+        columns = self._columns(collection)
         assignments = ", ".join(["data = ?", *(f"{_quote(c)} = ?" for c in columns)])
         self._db.execute(
-            f"UPDATE {_quote(collection)} SET {assignments} WHERE id = ?",  # noqa: S608 - names from INDEXES
-            [json.dumps(body), *(body.get(c) for c in columns), record_id],
+            f"UPDATE {_quote(collection)} SET {assignments} WHERE id = ?",  # noqa: S608 - quoted collection names
+            [json.dumps(body), *(_column_value(body.get(c)) for c in columns), record_id],
         )
         return merged
 
@@ -120,16 +127,16 @@ class SqliteStore:
         return cursor.rowcount > 0
 
     def count(self, collection: str, filters: Mapping[str, Any]) -> int:
-        where, values = _where(collection, filters)
+        where, values = self._where(collection, filters)
         known = self._counts.setdefault(collection, {})
         key = (where, *values)
         if key not in known:
-            sql = f"SELECT COUNT(*) FROM {_quote(collection)}{where}"  # noqa: S608 - names from INDEXES
+            sql = f"SELECT COUNT(*) FROM {_quote(collection)}{where}"  # noqa: S608 - quoted collection names
             known[key] = int(self._db.execute(sql, values).fetchone()[0])
         return known[key]
 
     def window(self, collection: str, filters: Mapping[str, Any], offset: int, limit: int) -> list[Record]:
-        where, values = _where(collection, filters)
+        where, values = self._where(collection, filters)
         rows = self._db.execute(
             f"SELECT id, data FROM {_quote(collection)}{where} ORDER BY id LIMIT ? OFFSET ?",  # noqa: S608
             [*values, limit, offset],
@@ -137,7 +144,7 @@ class SqliteStore:
         return [_record(row) for row in rows]
 
     def after(self, collection: str, filters: Mapping[str, Any], after_id: int, limit: int) -> list[Record]:
-        where, values = _where(collection, filters)
+        where, values = self._where(collection, filters)
         where = f"{where} AND id > ?" if where else " WHERE id > ?"
         rows = self._db.execute(
             f"SELECT id, data FROM {_quote(collection)}{where} ORDER BY id LIMIT ?",  # noqa: S608
@@ -154,8 +161,8 @@ class SqliteStore:
 
     def clear(self) -> None:
         self._counts.clear()
-        for collection in INDEXES:
-            self._db.execute(f"DELETE FROM {_quote(collection)}")  # noqa: S608 - names from INDEXES
+        for collection in self._indexes:
+            self._db.execute(f"DELETE FROM {_quote(collection)}")  # noqa: S608 - quoted collection names
         # Ids start again from 1, as in a new database.
         self._db.execute("DELETE FROM sqlite_sequence")
         self._db.execute("DELETE FROM meta")
@@ -163,12 +170,12 @@ class SqliteStore:
     def close(self) -> None:
         self._db.close()
 
-
-def _where(collection: str, filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
-    fields = index_for(collection, filters)
-    if not fields:
-        return "", []
-    return " WHERE " + " AND ".join(f"{_quote(f)} = ?" for f in fields), [filters[f] for f in fields]
+    def _where(self, collection: str, filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
+        fields = index_for(collection, filters, self._indexes)
+        if not fields:
+            return "", []
+        where = " WHERE " + " AND ".join(f"{_quote(f)} = ?" for f in fields)
+        return where, [_column_value(filters[f]) for f in fields]
 
 
 def _record(row: tuple[int, str]) -> Record:

@@ -8,6 +8,8 @@ however large the collection (100,000 tickets page as fast as 100):
 - numbered pages slice the ordered ids (``window``),
 - keyset pages bisect to the first id after a token's (``after``).
 
+The collections of the hand-written handlers are fixed (:data:`INDEXES`);
+the generic handlers declare theirs at start-up with ``add_collection``.
 :class:`~itsm_async.sandbox._sqlite.SqliteStore` offers the same with SQL
 indexes; the tests run against both.
 """
@@ -37,8 +39,16 @@ INDEXES: Mapping[str, tuple[tuple[str, ...], ...]] = {
 COLLECTIONS = tuple(INDEXES)
 
 
-def index_for(collection: str, filters: Mapping[str, Any]) -> tuple[str, ...]:
+Indexes = tuple[tuple[str, ...], ...]
+
+
+def index_for(collection: str, filters: Mapping[str, Any], indexes: Mapping[str, Indexes] = INDEXES) -> tuple[str, ...]:
     """The index that serves ``filters`` (the empty tuple: the whole collection).
+
+    Args:
+        collection: The collection listed.
+        filters: Field values to match.
+        indexes: The indexes of every collection.
 
     Raises:
         ValueError: No index of the collection has exactly these fields.
@@ -46,7 +56,7 @@ def index_for(collection: str, filters: Mapping[str, Any]) -> tuple[str, ...]:
     fields = tuple(sorted(filters))
     if not fields:
         return ()
-    for index in INDEXES[collection]:
+    for index in indexes[collection]:
         if tuple(sorted(index)) == fields:
             return index
     raise ValueError(f"{collection} has no index on {fields}")
@@ -54,6 +64,10 @@ def index_for(collection: str, filters: Mapping[str, Any]) -> tuple[str, ...]:
 
 class Store(Protocol):
     """The storage both backends provide; the handlers use nothing else."""
+
+    def add_collection(self, collection: str, indexes: Indexes = ()) -> None:
+        """Declare a collection beyond the fixed ones (kept, empty, across ``clear``)."""
+        ...
 
     def insert(self, collection: str, record: Record) -> Record:
         """Store a new record under the next id; returns it with its ``id``."""
@@ -105,7 +119,7 @@ class Store(Protocol):
 
 
 class _Collection:
-    def __init__(self, indexes: tuple[tuple[str, ...], ...]) -> None:
+    def __init__(self, indexes: Indexes) -> None:
         self.rows: dict[int, Record] = {}
         self.ids: list[int] = []
         self.indexes: dict[tuple[str, ...], dict[tuple[Any, ...], list[int]]] = {index: {} for index in indexes}
@@ -129,9 +143,15 @@ class MemoryStore:
     """Every record in dicts, every index a sorted id list: the default store."""
 
     def __init__(self) -> None:
+        self._indexes: dict[str, Indexes] = dict(INDEXES)
         self._collections: dict[str, _Collection] = {}
         self._meta: dict[str, str] = {}
         self.clear()
+
+    def add_collection(self, collection: str, indexes: Indexes = ()) -> None:
+        if self._indexes.setdefault(collection, indexes) != indexes:
+            raise ValueError(f"collection {collection} exists with other indexes")
+        self._collections.setdefault(collection, _Collection(indexes))
 
     def insert(self, collection: str, record: Record) -> Record:
         target = self._collections[collection]
@@ -191,14 +211,14 @@ class MemoryStore:
         self._meta[key] = value
 
     def clear(self) -> None:
-        self._collections = {name: _Collection(indexes) for name, indexes in INDEXES.items()}
+        self._collections = {name: _Collection(indexes) for name, indexes in self._indexes.items()}
         self._meta = {}
 
     def close(self) -> None:
         """Nothing to release."""
 
     def _ids(self, collection: str, filters: Mapping[str, Any]) -> list[int]:
-        return self._collections[collection].ordered(index_for(collection, filters), filters)
+        return self._collections[collection].ordered(index_for(collection, filters, self._indexes), filters)
 
 
 def _key(record: Mapping[str, Any], fields: tuple[str, ...]) -> tuple[Any, ...]:
