@@ -1,9 +1,10 @@
 """The two OpenAPI documents: located, loaded and prepared once per process.
 
 The sandbox serves exactly what the specs describe, so it reads them at run
-time rather than restating them. They are looked for, in order, in the
-directory named by ``ITSM_SANDBOX_SPECS``, in ``specs/`` inside this package
-(where a wheel can ship them) and in the source tree's top-level ``specs/``.
+time rather than restating them. A sandbox may be given a spec file of its
+own; otherwise each is looked for, in order, in the directory named by
+``ITSM_SANDBOX_SPECS``, in ``specs/`` inside this package (where a wheel can
+ship them) and in the source tree's top-level ``specs/``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
+from openapi_core.deserializing.media_types.util import json_loads
 from openapi_core.templating.paths.finders import APICallPathFinder
 from yaml import safe_load  # type: ignore[import-untyped,unused-ignore]
 
@@ -43,19 +45,38 @@ class ApiSpec:
         finder: Finds the operation of a method and URL.
         host_url: Scheme and host of the document's server. Requests are
             matched as if sent there, whatever host the sandbox listens on.
-        operations: The operationId of each (path template, lowercase method).
+        base_path: The path of the document's server (``/v1``), which
+            precedes every path template in a URL.
+        operations: The operationId of each (path template, lowercase method);
+            an operation without one is named ``<METHOD> <template>``.
     """
 
     name: ApiName
     openapi: OpenAPI
     finder: APICallPathFinder
     host_url: str
+    base_path: str
     operations: Mapping[tuple[str, str], str]
 
     @property
     def operation_ids(self) -> frozenset[str]:
         """Every operation the document declares."""
         return frozenset(self.operations.values())
+
+
+def _media_types(node: Any) -> set[str]:
+    """Every media type a ``content`` map of the document names."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        content = node.get("content")
+        if isinstance(content, dict):
+            found |= {str(media).lower() for media in content}
+        for value in node.values():
+            found |= _media_types(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _media_types(value)
+    return found
 
 
 def find_spec_file(filename: str) -> Path:
@@ -82,26 +103,37 @@ def find_spec_file(filename: str) -> Path:
     raise FileNotFoundError(f"spec {filename} not found (tried {tried}); set {SPECS_ENV} to its directory")
 
 
-@functools.cache
-def load_spec(name: ApiName) -> ApiSpec:
-    """Load and prepare one API's document (cached: loading takes a while).
+def load_spec(name: ApiName, path: str | os.PathLike[str] | None = None) -> ApiSpec:
+    """Load and prepare one API's document (cached per file: loading takes a while).
 
     Args:
         name: ``spiceworks`` or ``kloudless``.
+        path: The document's file; found with :func:`find_spec_file` when None.
 
     Returns:
         The prepared spec.
     """
-    document: dict[str, Any] = safe_load(find_spec_file(SPEC_FILES[name]).read_text(encoding="utf-8"))
+    found = find_spec_file(SPEC_FILES[name]) if path is None else Path(path)
+    return _load(name, found.resolve())
+
+
+@functools.cache
+def _load(name: ApiName, path: Path) -> ApiSpec:
+    document: dict[str, Any] = safe_load(path.read_text(encoding="utf-8"))
     prepared = copy.deepcopy(document)
     # The sandbox checks credentials itself, before validation, so that a
     # missing token gets each API's own 401 body rather than a schema error.
     prepared.pop("security", None)
     server = urlsplit(prepared["servers"][0]["url"])
-    openapi = OpenAPI.from_dict(prepared)
+    # openapi-core reads application/json and vnd.api+json; every other JSON
+    # media type (application/merge-patch+json, RFC 7396) is JSON too (RFC 6839).
+    suffixed = {media for media in _media_types(prepared) if media.endswith("+json")}
+    openapi = OpenAPI.from_dict(
+        prepared, config=Config(extra_media_type_deserializers=dict.fromkeys(suffixed, json_loads))
+    )
     operations = {
-        (template, method): operation["operationId"]
-        for template, item in prepared["paths"].items()
+        (template, method): operation.get("operationId") or f"{method.upper()} {template}"
+        for template, item in (prepared.get("paths") or {}).items()
         for method, operation in item.items()
         if method in _METHODS
     }
@@ -110,5 +142,6 @@ def load_spec(name: ApiName) -> ApiSpec:
         openapi=openapi,
         finder=APICallPathFinder(openapi.spec),
         host_url=f"{server.scheme}://{server.netloc}",
+        base_path=server.path.rstrip("/"),
         operations=operations,
     )

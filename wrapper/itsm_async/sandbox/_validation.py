@@ -53,8 +53,10 @@ class SpecRequest:
         self.path = path
         self.method = method.lower()
         self.body = body or None
-        # RFC 9110 section 8.3: a body without a type is octet-stream.
-        self.content_type = header_map.get("content-type", "application/octet-stream").lower()
+        # RFC 9110 section 8.3: a body without a type is octet-stream. Only the
+        # media type is case-insensitive (section 8.3.1): a multipart boundary is not.
+        media_type, separator, parameters = header_map.get("content-type", "application/octet-stream").partition(";")
+        self.content_type = media_type.strip().lower() + separator + parameters
         self.parameters = RequestParameters(query=ImmutableMultiDict(list(query)), header=header_map)
 
 
@@ -78,11 +80,16 @@ class Operation:
 
 @attrs.frozen
 class Checked:
-    """A request's parameters, typed and with the spec's defaults, by location."""
+    """A request's parameters, typed and with the spec's defaults, by location, and its body.
+
+    ``body`` is the body as openapi-core reads it (form fields typed, files
+    as bytes, dates as ``datetime``), or None.
+    """
 
     path: Mapping[str, Any]
     query: Mapping[str, Any]
     header: Mapping[str, Any]
+    body: Any = None
 
 
 def find_operation(spec: ApiSpec, method: str, path: str) -> Operation:
@@ -112,11 +119,18 @@ def check_request(spec: ApiSpec, request: SpecRequest) -> Checked:
     Raises:
         ApiProblem: 422, with one detail per violation.
     """
-    result = spec.openapi.unmarshal_request(request)
+    try:
+        result = spec.openapi.unmarshal_request(request)
+    except AssertionError:
+        # openapi-core's multipart reader asserts its parts are MIME parts:
+        # a body that does not split on its boundary is the client's error.
+        raise ApiProblem(422, "Validation failed", ["body: not a multipart body with the boundary it names"]) from None
     if result.errors:
         raise ApiProblem(422, "Validation failed", [line for error in result.errors for line in describe(error)])
     parameters = result.parameters
-    return Checked(path=dict(parameters.path), query=dict(parameters.query), header=dict(parameters.header))
+    return Checked(
+        path=dict(parameters.path), query=dict(parameters.query), header=dict(parameters.header), body=result.body
+    )
 
 
 def response_errors(spec: ApiSpec, request: SpecRequest, response: SpecResponse) -> list[str]:
