@@ -16,6 +16,7 @@ from ._app import SandboxApp
 from ._clock import SEED_EPOCH, utc_now
 from ._faults import FaultConfig, FaultInjector
 from ._seed import SeedCounts, seed_store
+from ._specs import load_spec
 from ._sqlite import SqliteStore
 from ._stats import Stats
 from ._store import MemoryStore, Store
@@ -45,6 +46,13 @@ class Sandbox:
         clock: The time given to created and changed records.
         check_responses: Check every answer against its spec and raise
             ``ResponseContractError`` for one that breaks it (for tests).
+        spiceworks_spec: The Spiceworks document to serve; the packaged
+            one (or ``ITSM_SANDBOX_SPECS``'s) when None.
+        kloudless_spec: The Kloudless document to serve, likewise.
+
+    An operation of a spec with no hand-written handler is served by one
+    derived from the spec, or answered 501 naming it: a changed spec never
+    stops the sandbox from starting.
     """
 
     def __init__(
@@ -59,6 +67,8 @@ class Sandbox:
         epoch: datetime = SEED_EPOCH,
         clock: Callable[[], datetime] = utc_now,
         check_responses: bool = False,
+        spiceworks_spec: str | os.PathLike[str] | None = None,
+        kloudless_spec: str | os.PathLike[str] | None = None,
     ) -> None:
         self.account_id = account_id
         self._store: Store = MemoryStore() if db_path is None else SqliteStore(db_path)
@@ -80,6 +90,10 @@ class Sandbox:
             account_id=account_id,
             clock=clock,
             check_responses=check_responses,
+            specs={
+                "spiceworks": load_spec("spiceworks", spiceworks_spec),
+                "kloudless": load_spec("kloudless", kloudless_spec),
+            },
         )
         self.app = SandboxApp(dispatcher=dispatcher, faults=self.faults, stats=self.stats, admin=admin_app(self))
 
