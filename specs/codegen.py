@@ -15,19 +15,34 @@ detail, unless the spec's config accepts it:
 stays one file.) An accepted warning is still printed, with its reason; an
 accepted entry no warning matches fails the run too, so stale entries do not
 pile up. Runs in the codegen venv, with only the generator's dependencies.
+
+Two template globals the stock generator lacks:
+
+- ``parameter_bounds(endpoint, location, parameter)``: the generator drops a
+  parameter's ``minimum`` and ``maximum``; the templates need them to check
+  arguments before a request is sent, so they are read from the document.
+- ``as_optional(property)``: the property as if not required, so that a
+  model reads a required field the server left out without failing (see
+  ``templates/model.py.jinja``).
 """
 
 from __future__ import annotations
 
+import copy
 import sys
 import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from openapi_python_client import generate
+import attrs
+from openapi_python_client import Project
 from openapi_python_client.config import Config, ConfigFile, MetaType
+from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.errors import ErrorLevel, GeneratorError
 from ruamel.yaml import YAML
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 def _describe(error: GeneratorError) -> str:
@@ -51,6 +66,71 @@ def _accepted(raw: dict[str, Any], config_path: Path) -> list[tuple[str, str]]:
     return accepted
 
 
+def _resolve(document: dict[str, Any], node: Any) -> Any:
+    """Follow local ``$ref`` pointers (RFC 6901) until a node that is not one."""
+    for _ in range(32):
+        if not (isinstance(node, dict) and "$ref" in node):
+            return node
+        reference = node["$ref"]
+        if not reference.startswith("#/"):
+            sys.exit(f"codegen: only local references are supported, got {reference!r}")
+        node = document
+        for part in reference[2:].split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+    sys.exit("codegen: a $ref chain longer than 32 links")
+
+
+def _number(value: Any, where: str) -> int | float:
+    # The value is written into generated code: only a plain number may pass.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        sys.exit(f"codegen: {where} must be a number, got {value!r}")
+    return value
+
+
+def parameter_bounds(document: dict[str, Any]) -> Callable[[Any, str, Any], dict[str, int | float]]:
+    """The template global: a parameter's ``minimum`` and ``maximum`` from the document.
+
+    Keyed by method, path, location and name, path-level parameters
+    overridden by the operation's (OpenAPI 3.1, Path Item Object).
+    """
+    table: dict[tuple[str, str, str, str], dict[str, int | float]] = {}
+    for path, item in (document.get("paths") or {}).items():
+        item = _resolve(document, item)
+        for method in _METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            for parameter in [*item.get("parameters", []), *operation.get("parameters", [])]:
+                parameter = _resolve(document, parameter)
+                schema = _resolve(document, parameter.get("schema") or {})
+                where = f"{method.upper()} {path} parameter {parameter['name']!r}"
+                unsupported = sorted({"exclusiveMinimum", "exclusiveMaximum"} & schema.keys())
+                if unsupported:
+                    sys.exit(f"codegen: {where}: {', '.join(unsupported)} is not supported by the templates")
+                bounds = {
+                    key: _number(schema[key], f"{where} {key}") for key in ("minimum", "maximum") if key in schema
+                }
+                table[(method, path, parameter["in"], parameter["name"])] = bounds
+
+    def lookup(endpoint: Any, location: str, parameter: Any) -> dict[str, int | float]:
+        key = (endpoint.method, endpoint.path.get_untrusted_value(), location, parameter.name.get_untrusted_value())
+        return table.get(key, {})
+
+    return lookup
+
+
+def _generate(spec: Path, config: Config, templates: Path) -> Sequence[GeneratorError]:
+    """``openapi_python_client.generate``, with the template globals above."""
+    document = YAML(typ="safe").load(spec)
+    openapi = GeneratorData.from_dict(copy.deepcopy(document), config=config)
+    if isinstance(openapi, GeneratorError):
+        return [openapi]
+    project = Project(openapi=openapi, config=config, custom_template_path=templates)
+    project.env.globals["parameter_bounds"] = parameter_bounds(document)
+    project.env.globals["as_optional"] = lambda prop: attrs.evolve(prop, required=False)
+    return project.build()
+
+
 def main(spec: str, config_path: str, templates: str, output: str) -> int:
     path = Path(config_path)
     raw = YAML(typ="safe").load(path) or {}
@@ -64,7 +144,7 @@ def main(spec: str, config_path: str, templates: str, output: str) -> int:
         output_path=Path(output),
     )
     try:
-        errors = generate(config=config, custom_template_path=Path(templates))
+        errors = _generate(Path(spec), config, Path(templates))
     except Exception:  # a template that does not render, a generator bug
         print(f"codegen: {spec}: the generator failed:", file=sys.stderr)
         traceback.print_exc()
@@ -90,7 +170,9 @@ def main(spec: str, config_path: str, templates: str, output: str) -> int:
     for pattern, _ in accepted:
         if pattern not in used:
             failed = True
-            print(f"codegen: {config_path}: accepted warning {pattern!r} matches no warning; remove it", file=sys.stderr)
+            print(
+                f"codegen: {config_path}: accepted warning {pattern!r} matches no warning; remove it", file=sys.stderr
+            )
     if failed:
         print(
             f"codegen: {spec}: failing on the generator's warnings above; fix the spec, or list a warning under "

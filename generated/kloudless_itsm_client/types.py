@@ -3,9 +3,21 @@
 
 import datetime
 from collections.abc import Callable, Mapping, MutableMapping
-from typing import IO, Any, BinaryIO, Generic, Literal, Protocol, TypeVar
+from enum import Enum
+from typing import (
+    IO,
+    Any,
+    BinaryIO,
+    Generic,
+    Literal,
+    Protocol,
+    Self,
+    TypeVar,
+    overload,
+)
 from urllib.parse import quote
 
+import attrs
 import httpx
 from attrs import define
 
@@ -15,6 +27,16 @@ class Unset:
         return False
 
     def __repr__(self) -> str:
+        return "UNSET"
+
+    # One sentinel: a copied or unpickled model still compares its unset fields equal.
+    def __copy__(self) -> "Unset":
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "Unset":
+        return self
+
+    def __reduce__(self) -> str:
         return "UNSET"
 
 
@@ -83,14 +105,168 @@ def check_json_type(value: Any, expected: type, name: str) -> Any:
     return value
 
 
-def isoformat_datetime(value: datetime.datetime) -> str:
+class ArgumentError(TypeError, ValueError):
+    """An argument refused before anything was sent.
+
+    Raised by the bound operations (and by model constructors, for a field)
+    for a value of the wrong type, a string that is not one of the spec's
+    enum values, a number outside the spec's bounds, or a body that does not
+    fit its model. It is a ``TypeError`` and a ``ValueError``, so code that
+    catches either keeps working.
+
+    Attributes:
+        operation: The operation (``list_tickets``) or, for a model field,
+            the model (``IncidentCreate``) the argument was given to.
+        parameter: The parameter or field (``per_page``, ``body``).
+    """
+
+    def __init__(self, operation: str, parameter: str, problem: str) -> None:
+        self.operation = operation
+        self.parameter = parameter
+        super().__init__(f"{operation}: {parameter} {problem}")
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    text = text if len(text) <= 40 else text[:37] + "..."
+    return text if value is None else f"{type(value).__name__} {text}"
+
+
+_EXPECTED = {int: "an int", float: "a number", str: "a str", bool: "a bool"}
+
+V = TypeVar("V")
+E = TypeVar("E", bound=Enum)
+
+
+def json_type(expected: type) -> Callable[[Any, "attrs.Attribute[Any]", Any], None]:
+    """An attrs validator: a primitive field holds its JSON type (as ``check_json_type``), or ``UNSET``.
+
+    Run on construction and assignment, so a wrong value is refused where it
+    is given, naming the model and the field.
+    """
+
+    def validate(instance: Any, attribute: "attrs.Attribute[Any]", value: Any) -> None:
+        if not isinstance(value, Unset) and (
+            (isinstance(value, bool) and expected is not bool) or not isinstance(value, _JSON_TYPES[expected])
+        ):
+            raise ArgumentError(
+                type(instance).__name__, attribute.name, f"must be {_EXPECTED[expected]}, got {_shown(value)}"
+            )
+
+    return validate
+
+
+def parse_enum(value: Any, enum: type[E], name: str) -> E | Unset:
+    """Read an enum field from JSON; a value the spec does not list is kept (``_missing_``).
+
+    Raises:
+        ValueError: The value has another JSON type; the message names the field.
+    """
+    if isinstance(value, Unset):
+        return value
+    try:
+        return enum(value)
+    except ValueError:
+        raise ValueError(f"field {name!r}: {_shown(value)} is not a {enum.__name__} value") from None
+
+
+def parse_date(value: Any, name: str) -> datetime.date | Unset:
+    """Read a date field from JSON (ISO 8601).
+
+    Raises:
+        ValueError: The value is not an ISO 8601 date; the message names the field.
+    """
+    if isinstance(value, Unset):
+        return value
+    try:
+        return datetime.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"field {name!r}: {_shown(value)} is not an ISO 8601 date") from None
+
+
+def parse_datetime(value: Any, name: str) -> datetime.datetime | Unset:
+    """Read a date-time field from JSON (RFC 3339).
+
+    Raises:
+        ValueError: The value is not an ISO 8601 date-time; the message names the field.
+    """
+    if isinstance(value, Unset):
+        return value
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"field {name!r}: {_shown(value)} is not an ISO 8601 date-time") from None
+
+
+class MissingFieldError(AttributeError):
+    """A required field the server left out of a response, read.
+
+    The spec says the server always sends it, so it is typed as present; a
+    response without it still parses (a tolerant reader: the call does not
+    fail for what may never be read), and reading the field raises this. It
+    is an ``AttributeError``, so ``getattr(model, name, default)`` and
+    ``hasattr`` see the field as absent.
+
+    Attributes:
+        model: The model's class name (``Ticket``).
+        field: The field (``summary``).
+    """
+
+    def __init__(self, model: str, field: str) -> None:
+        self.model = model
+        self.field = field
+        super().__init__(
+            f"{model}.{field} is absent: the server's response did not include it, though the spec requires it"
+        )
+
+
+_ABSENT: Any = object()
+
+
+def model_repr(instance: attrs.AttrsInstance) -> str:
+    """attrs' repr, showing a required field left out of a response as ``<absent>``."""
+    shown = []
+    for field in attrs.fields(type(instance)):
+        if field.repr:
+            value = getattr(instance, field.name, _ABSENT)
+            shown.append(f"{field.name}={'<absent>' if value is _ABSENT else repr(value)}")
+    return f"{type(instance).__name__}({', '.join(shown)})"
+
+
+def model_eq(instance: attrs.AttrsInstance, other: attrs.AttrsInstance) -> bool:
+    """attrs' equality of two models of one class, a required field left out equal only to one left out."""
+    return all(
+        getattr(instance, field.name, _ABSENT) == getattr(other, field.name, _ABSENT)
+        for field in attrs.fields(type(instance))
+        if field.eq
+    )
+
+
+def model_state(instance: attrs.AttrsInstance) -> dict[str, Any]:
+    """The fields set on a model, for copy and pickle (attrs' own reads every field)."""
+    return {
+        field.name: getattr(instance, field.name)
+        for field in attrs.fields(type(instance))
+        if hasattr(instance, field.name)
+    }
+
+
+def forget_absent(instance: object, fields: Mapping[str, Any]) -> None:
+    """Leave unset the required fields ``from_dict`` did not find, so that reading one raises ``MissingFieldError``."""
+    for name, value in fields.items():
+        if isinstance(value, Unset):
+            object.__delattr__(instance, name)
+
+
+def isoformat_datetime(value: datetime.datetime, name: str = "") -> str:
     """Serialise a date-time as RFC 3339, which requires a UTC offset.
 
     Raises:
         ValueError: The datetime is naive: its instant is unknown.
     """
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"datetime {value.isoformat()} has no timezone; pass an aware datetime")
+        where = f"field {name!r}: " if name else ""
+        raise ValueError(f"{where}datetime {value.isoformat()} has no timezone; pass an aware datetime")
     return value.isoformat()
 
 
@@ -108,6 +284,225 @@ def path_segment(name: str, value: object) -> str:
     if text in ("", ".", ".."):
         raise ValueError(f"path parameter {name!r} must not be {text!r}")
     return quote(text, safe="")
+
+
+def check_argument(
+    operation: str,
+    parameter: str,
+    value: V,
+    expected: type,
+    *,
+    required: bool = False,
+    nullable: bool = False,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    path: bool = False,
+) -> V:
+    """Check a primitive argument against its schema: JSON type, then the spec's bounds.
+
+    ``True`` is not an int here (though Python says ``bool`` is one); an int
+    is a valid number. A path parameter must not be ``""``, ``.`` or ``..``
+    (see ``path_segment``).
+
+    Returns:
+        The value, unchanged.
+
+    Raises:
+        ArgumentError: The value has another type or is out of bounds.
+    """
+    if isinstance(value, Unset):
+        if required:
+            raise ArgumentError(operation, parameter, "is required")
+        return value
+    if value is None and nullable:
+        return value
+    if (isinstance(value, bool) and expected is not bool) or not isinstance(value, _JSON_TYPES[expected]):
+        raise ArgumentError(operation, parameter, f"must be {_EXPECTED[expected]}, got {_shown(value)}")
+    if (minimum is not None or maximum is not None) and isinstance(value, int | float):
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            if minimum is not None and maximum is not None:
+                bounds = f"between {minimum} and {maximum}"
+            elif minimum is not None:
+                bounds = f"at least {minimum}"
+            else:
+                bounds = f"at most {maximum}"
+            raise ArgumentError(operation, parameter, f"must be {bounds}, got {value!r}")
+    if path and str(value) in ("", ".", ".."):
+        raise ArgumentError(operation, parameter, f"must not be {str(value)!r}: it would not name one resource")
+    return value
+
+
+@overload
+def check_enum(operation: str, parameter: str, value: Unset, enum: type[E], *, required: bool = ...) -> Unset: ...
+@overload
+def check_enum(operation: str, parameter: str, value: E | str | int, enum: type[E], *, required: bool = ...) -> E: ...
+@overload
+def check_enum(
+    operation: str, parameter: str, value: E | str | int | Unset, enum: type[E], *, required: bool = ...
+) -> E | Unset: ...
+def check_enum(
+    operation: str, parameter: str, value: E | str | int | Unset, enum: type[E], *, required: bool = False
+) -> E | Unset:
+    """Accept an enum argument as the enum or as one of the spec's plain values.
+
+    An instance of ``enum`` is taken as it is (also a value a newer server
+    sent, kept by ``_missing_``); a plain string (or int) must be one of the
+    values the spec lists, and is converted.
+
+    Raises:
+        ArgumentError: The value is not one of the spec's values.
+    """
+    if isinstance(value, Unset):
+        if required:
+            raise ArgumentError(operation, parameter, "is required")
+        return value
+    if isinstance(value, enum):
+        return value
+    declared = [member.value for member in enum]
+    if isinstance(value, str | int) and not isinstance(value, bool) and value in declared:
+        return enum(value)
+    listed = ", ".join(repr(known) for known in declared)
+    raise ArgumentError(operation, parameter, f"must be one of {listed} (or {enum.__name__}), got {_shown(value)}")
+
+
+@overload
+def check_date(owner: str, field: str, value: Unset) -> Unset: ...
+@overload
+def check_date(owner: str, field: str, value: datetime.date | str) -> datetime.date: ...
+@overload
+def check_date(owner: str, field: str, value: datetime.date | str | Unset) -> datetime.date | Unset: ...
+def check_date(owner: str, field: str, value: datetime.date | str | Unset) -> datetime.date | Unset:
+    """Accept a date field as a ``datetime.date`` or an ISO 8601 string (parsed as ``from_dict`` does).
+
+    Raises:
+        ArgumentError: Neither, or a ``datetime`` (it would be sent with its time).
+    """
+    if isinstance(value, Unset) or (isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ArgumentError(owner, field, f"must be a datetime.date or an ISO 8601 date string, got {_shown(value)}")
+
+
+@overload
+def check_datetime(owner: str, field: str, value: Unset) -> Unset: ...
+@overload
+def check_datetime(owner: str, field: str, value: datetime.datetime | str) -> datetime.datetime: ...
+@overload
+def check_datetime(owner: str, field: str, value: datetime.datetime | str | Unset) -> datetime.datetime | Unset: ...
+def check_datetime(owner: str, field: str, value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+    """Accept a date-time field as a ``datetime`` or an RFC 3339 string (parsed as ``from_dict`` does).
+
+    A string must carry its UTC offset, as RFC 3339 requires; a naive
+    ``datetime`` object is refused when the body is sent (``isoformat_datetime``),
+    since ``from_dict`` also builds models from what a server sent.
+
+    Raises:
+        ArgumentError: Neither, or a string without an offset.
+    """
+    if isinstance(value, Unset | datetime.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is not None and parsed.utcoffset() is not None:
+                return parsed
+            raise ArgumentError(
+                owner,
+                field,
+                f"{value!r} has no UTC offset; add one (e.g. {parsed.isoformat()}Z) or pass an aware datetime",
+            )
+    raise ArgumentError(
+        owner, field, f"must be a timezone-aware datetime or an RFC 3339 date-time string, got {_shown(value)}"
+    )
+
+
+class Model(Protocol):
+    """What every generated model has: the JSON conversions."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any], /) -> Self: ...
+
+
+M = TypeVar("M", bound=Model)
+
+
+def _misfit(value: object, path: str) -> str | None:
+    """What a model parsed from input lacks: a required field, or an enum value the spec lists."""
+    if isinstance(value, Enum):
+        if any(value is member for member in type(value)):
+            return None
+        declared = ", ".join(repr(member.value) for member in type(value))
+        return f"field {path[1:]!r} must be one of {declared}, got {str(value)!r}"
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _misfit(item, f"{path}[{index}]")
+            if found:
+                return found
+    elif attrs.has(kind := type(value)):
+        for field in attrs.fields(kind):
+            if field.name == "additional_properties":
+                continue
+            # A required field has no default: absent, or UNSET given for it, it would not be sent.
+            if field.default is attrs.NOTHING and isinstance(getattr(value, field.name, UNSET), Unset):
+                return f"field {(path + '.' + field.name)[1:]!r} is required but absent"
+            found = _misfit(getattr(value, field.name), f"{path}.{field.name}")
+            if found:
+                return found
+    return None
+
+
+@overload
+def check_body(operation: str, value: Unset, model: type[M], *, required: bool = ...) -> Unset: ...
+@overload
+def check_body(operation: str, value: M | Mapping[str, Any], model: type[M], *, required: bool = ...) -> M: ...
+@overload
+def check_body(
+    operation: str, value: M | Mapping[str, Any] | Unset, model: type[M], *, required: bool = ...
+) -> M | Unset: ...
+def check_body(
+    operation: str, value: M | Mapping[str, Any] | Unset, model: type[M], *, required: bool = False
+) -> M | Unset:
+    """Accept a request body as its model or as a plain mapping, validated into the model.
+
+    A mapping is parsed with ``model.from_dict``; it must hold every required
+    field, and its enum values must be the spec's. Either way the body is serialised once here, so that a value
+    ``to_dict`` cannot send (a naive datetime, a field of the wrong JSON type)
+    is refused now, naming the field, rather than while the request is built.
+
+    Raises:
+        ArgumentError: The body is neither, or does not fit the model.
+    """
+    if isinstance(value, Unset):
+        if required:
+            raise ArgumentError(operation, "body", "is required")
+        return value
+    name = model.__name__
+    if isinstance(value, model):
+        body = value
+    elif isinstance(value, Mapping):
+        try:
+            body = model.from_dict(value)
+        except Exception as exc:  # noqa: BLE001 - whatever the mapping broke, it is the caller's argument
+            raise ArgumentError(operation, "body", f"does not fit {name}: {exc}") from exc
+        misfit = _misfit(body, "")
+        if misfit:
+            raise ArgumentError(operation, "body", f"does not fit {name}: {misfit}")
+    else:
+        raise ArgumentError(operation, "body", f"must be a {name} or a mapping, got {_shown(value)}")
+    try:
+        model.from_dict(body.to_dict())
+    except Exception as exc:  # noqa: BLE001 - a value the body cannot be sent with
+        raise ArgumentError(operation, "body", f"does not fit {name}: {exc}") from exc
+    return body
 
 
 class Invoker(Protocol):
@@ -139,13 +534,29 @@ class Invoker(Protocol):
 
 __all__ = [
     "UNSET",
+    "ArgumentError",
     "File",
     "FileTypes",
     "Invoker",
+    "MissingFieldError",
+    "Model",
     "RequestFiles",
     "Response",
     "Unset",
+    "check_argument",
+    "check_body",
+    "check_date",
+    "check_datetime",
+    "check_enum",
     "check_json_type",
+    "forget_absent",
     "isoformat_datetime",
+    "json_type",
+    "model_eq",
+    "model_repr",
+    "model_state",
+    "parse_date",
+    "parse_datetime",
+    "parse_enum",
     "path_segment",
 ]

@@ -3,14 +3,24 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.article_api import ArticleApi
 from ..models.article_type import ArticleType
-from ..types import UNSET, Unset, check_json_type, isoformat_datetime
+from ..types import (
+    UNSET,
+    Unset,
+    check_datetime,
+    check_enum,
+    check_json_type,
+    isoformat_datetime,
+    json_type,
+    parse_datetime,
+    parse_enum,
+)
 
 if TYPE_CHECKING:
     from ..models.raw import Raw
@@ -18,6 +28,22 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Article")
+
+
+def _convert_created(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+    return check_datetime("Article", "created", value)
+
+
+def _convert_modified(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+    return check_datetime("Article", "modified", value)
+
+
+def _convert_type_(value: ArticleType | Literal["article"] | Unset) -> ArticleType | Unset:
+    return check_enum("Article", "type_", value, ArticleType)
+
+
+def _convert_api(value: ArticleApi | Literal["itsm"] | Unset) -> ArticleApi | Unset:
+    return check_enum("Article", "api", value, ArticleApi)
 
 
 @_attrs_define
@@ -43,21 +69,21 @@ class Article:
         href (str | Unset): The absolute URL to get the object's metadata.
     """
 
-    id: str | Unset = UNSET
+    id: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     author: None | Unset | UserRef = UNSET
-    active: bool | Unset = UNSET
-    category: str | Unset = UNSET
-    rating: float | Unset = UNSET
-    roles: str | Unset = UNSET
-    topic: str | Unset = UNSET
-    text: str | Unset = UNSET
-    created: datetime.datetime | Unset = UNSET
-    modified: datetime.datetime | Unset = UNSET
-    description: str | Unset = UNSET
-    type_: ArticleType | Unset = UNSET
-    api: ArticleApi | Unset = UNSET
+    active: bool | Unset = _attrs_field(default=UNSET, validator=json_type(bool))
+    category: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    rating: float | Unset = _attrs_field(default=UNSET, validator=json_type(float))
+    roles: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    topic: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    text: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    created: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_created)
+    modified: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_modified)
+    description: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    type_: ArticleType | Unset = _attrs_field(default=UNSET, converter=_convert_type_)
+    api: ArticleApi | Unset = _attrs_field(default=UNSET, converter=_convert_api)
     raw: Raw | Unset = UNSET
-    href: str | Unset = UNSET
+    href: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -87,11 +113,11 @@ class Article:
 
         created: str | Unset = UNSET
         if not isinstance(self.created, Unset):
-            created = isoformat_datetime(self.created)
+            created = isoformat_datetime(self.created, "created")
 
         modified: str | Unset = UNSET
         if not isinstance(self.modified, Unset):
-            modified = isoformat_datetime(self.modified)
+            modified = isoformat_datetime(self.modified, "modified")
 
         description = self.description
 
@@ -111,7 +137,6 @@ class Article:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if id is not UNSET:
             field_dict["id"] = id
         if author is not UNSET:
@@ -182,35 +207,15 @@ class Article:
 
         text = check_json_type(d.pop("text", UNSET), str, "text")
 
-        _created = d.pop("created", UNSET)
-        created: datetime.datetime | Unset
-        if isinstance(_created, Unset):
-            created = UNSET
-        else:
-            created = datetime.datetime.fromisoformat(_created)
+        created = parse_datetime(d.pop("created", UNSET), "created")
 
-        _modified = d.pop("modified", UNSET)
-        modified: datetime.datetime | Unset
-        if isinstance(_modified, Unset):
-            modified = UNSET
-        else:
-            modified = datetime.datetime.fromisoformat(_modified)
+        modified = parse_datetime(d.pop("modified", UNSET), "modified")
 
         description = check_json_type(d.pop("description", UNSET), str, "description")
 
-        _type_ = d.pop("type", UNSET)
-        type_: ArticleType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = ArticleType(_type_)
+        type_ = parse_enum(d.pop("type", UNSET), ArticleType, "type")
 
-        _api = d.pop("api", UNSET)
-        api: ArticleApi | Unset
-        if isinstance(_api, Unset):
-            api = UNSET
-        else:
-            api = ArticleApi(_api)
+        api = parse_enum(d.pop("api", UNSET), ArticleApi, "api")
 
         _raw = d.pop("raw", UNSET)
         raw: Raw | Unset

@@ -2,20 +2,35 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.object_list_base_api import ObjectListBaseApi
 from ..models.object_list_base_type import ObjectListBaseType
-from ..types import UNSET, Unset, check_json_type
+from ..types import (
+    UNSET,
+    Unset,
+    check_enum,
+    check_json_type,
+    json_type,
+    parse_enum,
+)
 
 if TYPE_CHECKING:
     from ..models.article import Article
 
 
 T = TypeVar("T", bound="ArticleList")
+
+
+def _convert_type_(value: ObjectListBaseType | Literal["object_list"] | Unset) -> ObjectListBaseType | Unset:
+    return check_enum("ArticleList", "type_", value, ObjectListBaseType)
+
+
+def _convert_api(value: ObjectListBaseApi | Literal["itsm"] | Unset) -> ObjectListBaseApi | Unset:
+    return check_enum("ArticleList", "api", value, ObjectListBaseApi)
 
 
 @_attrs_define
@@ -33,12 +48,12 @@ class ArticleList:
         objects (list[Article] | Unset): The objects on this page.
     """
 
-    total: int | Unset = UNSET
-    count: int | Unset = UNSET
+    total: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    count: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
     page: int | str | Unset = UNSET
     next_page: int | None | str | Unset = UNSET
-    type_: ObjectListBaseType | Unset = UNSET
-    api: ObjectListBaseApi | Unset = UNSET
+    type_: ObjectListBaseType | Unset = _attrs_field(default=UNSET, converter=_convert_type_)
+    api: ObjectListBaseApi | Unset = _attrs_field(default=UNSET, converter=_convert_api)
     objects: list[Article] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -76,7 +91,6 @@ class ArticleList:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if total is not UNSET:
             field_dict["total"] = total
         if count is not UNSET:
@@ -119,19 +133,9 @@ class ArticleList:
 
         next_page = _parse_next_page(d.pop("next_page", UNSET))
 
-        _type_ = d.pop("type", UNSET)
-        type_: ObjectListBaseType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = ObjectListBaseType(_type_)
+        type_ = parse_enum(d.pop("type", UNSET), ObjectListBaseType, "type")
 
-        _api = d.pop("api", UNSET)
-        api: ObjectListBaseApi | Unset
-        if isinstance(_api, Unset):
-            api = UNSET
-        else:
-            api = ObjectListBaseApi(_api)
+        api = parse_enum(d.pop("api", UNSET), ObjectListBaseApi, "api")
 
         _objects = d.pop("objects", UNSET)
         objects: list[Article] | Unset = UNSET

@@ -7,7 +7,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, check_json_type
+from ..types import (
+    UNSET,
+    Unset,
+    check_json_type,
+    json_type,
+)
 
 T = TypeVar("T", bound="ArticleUpdate")
 
@@ -27,14 +32,14 @@ class ArticleUpdate:
         description (str | Unset): Details about the article.
     """
 
-    author: str | Unset = UNSET
-    active: bool | Unset = UNSET
-    category: str | Unset = UNSET
-    rating: float | Unset = UNSET
-    roles: str | Unset = UNSET
-    topic: str | Unset = UNSET
-    text: str | Unset = UNSET
-    description: str | Unset = UNSET
+    author: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    active: bool | Unset = _attrs_field(default=UNSET, validator=json_type(bool))
+    category: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    rating: float | Unset = _attrs_field(default=UNSET, validator=json_type(float))
+    roles: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    topic: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    text: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    description: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -56,7 +61,6 @@ class ArticleUpdate:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if author is not UNSET:
             field_dict["author"] = author
         if active is not UNSET:

@@ -3,14 +3,24 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.asset_api import AssetApi
 from ..models.asset_type import AssetType
-from ..types import UNSET, Unset, check_json_type, isoformat_datetime
+from ..types import (
+    UNSET,
+    Unset,
+    check_datetime,
+    check_enum,
+    check_json_type,
+    isoformat_datetime,
+    json_type,
+    parse_datetime,
+    parse_enum,
+)
 
 if TYPE_CHECKING:
     from ..models.raw import Raw
@@ -18,6 +28,22 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Asset")
+
+
+def _convert_created(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+    return check_datetime("Asset", "created", value)
+
+
+def _convert_modified(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+    return check_datetime("Asset", "modified", value)
+
+
+def _convert_type_(value: AssetType | Literal["asset"] | Unset) -> AssetType | Unset:
+    return check_enum("Asset", "type_", value, AssetType)
+
+
+def _convert_api(value: AssetApi | Literal["itsm"] | Unset) -> AssetApi | Unset:
+    return check_enum("Asset", "api", value, AssetApi)
 
 
 @_attrs_define
@@ -42,20 +68,20 @@ class Asset:
         href (str | Unset): The absolute URL to get the object's metadata.
     """
 
-    id: str | Unset = UNSET
-    active: bool | Unset = UNSET
+    id: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    active: bool | Unset = _attrs_field(default=UNSET, validator=json_type(bool))
     assignee: None | Unset | UserRef = UNSET
     department: None | str | Unset = UNSET
     model: None | str | Unset = UNSET
-    name: str | Unset = UNSET
-    quantity: int | Unset = UNSET
-    created: datetime.datetime | Unset = UNSET
-    modified: datetime.datetime | Unset = UNSET
-    description: str | Unset = UNSET
-    type_: AssetType | Unset = UNSET
-    api: AssetApi | Unset = UNSET
+    name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    quantity: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    created: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_created)
+    modified: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_modified)
+    description: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    type_: AssetType | Unset = _attrs_field(default=UNSET, converter=_convert_type_)
+    api: AssetApi | Unset = _attrs_field(default=UNSET, converter=_convert_api)
     raw: Raw | Unset = UNSET
-    href: str | Unset = UNSET
+    href: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -91,11 +117,11 @@ class Asset:
 
         created: str | Unset = UNSET
         if not isinstance(self.created, Unset):
-            created = isoformat_datetime(self.created)
+            created = isoformat_datetime(self.created, "created")
 
         modified: str | Unset = UNSET
         if not isinstance(self.modified, Unset):
-            modified = isoformat_datetime(self.modified)
+            modified = isoformat_datetime(self.modified, "modified")
 
         description = self.description
 
@@ -115,7 +141,6 @@ class Asset:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if id is not UNSET:
             field_dict["id"] = id
         if active is not UNSET:
@@ -196,35 +221,15 @@ class Asset:
 
         quantity = check_json_type(d.pop("quantity", UNSET), int, "quantity")
 
-        _created = d.pop("created", UNSET)
-        created: datetime.datetime | Unset
-        if isinstance(_created, Unset):
-            created = UNSET
-        else:
-            created = datetime.datetime.fromisoformat(_created)
+        created = parse_datetime(d.pop("created", UNSET), "created")
 
-        _modified = d.pop("modified", UNSET)
-        modified: datetime.datetime | Unset
-        if isinstance(_modified, Unset):
-            modified = UNSET
-        else:
-            modified = datetime.datetime.fromisoformat(_modified)
+        modified = parse_datetime(d.pop("modified", UNSET), "modified")
 
         description = check_json_type(d.pop("description", UNSET), str, "description")
 
-        _type_ = d.pop("type", UNSET)
-        type_: AssetType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = AssetType(_type_)
+        type_ = parse_enum(d.pop("type", UNSET), AssetType, "type")
 
-        _api = d.pop("api", UNSET)
-        api: AssetApi | Unset
-        if isinstance(_api, Unset):
-            api = UNSET
-        else:
-            api = AssetApi(_api)
+        api = parse_enum(d.pop("api", UNSET), AssetApi, "api")
 
         _raw = d.pop("raw", UNSET)
         raw: Raw | Unset

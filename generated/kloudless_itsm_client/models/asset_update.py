@@ -7,7 +7,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, check_json_type
+from ..types import (
+    UNSET,
+    Unset,
+    check_json_type,
+    json_type,
+)
 
 T = TypeVar("T", bound="AssetUpdate")
 
@@ -26,13 +31,13 @@ class AssetUpdate:
         description (str | Unset): Details about the asset.
     """
 
-    active: bool | Unset = UNSET
-    assignee: str | Unset = UNSET
-    department: str | Unset = UNSET
-    model: str | Unset = UNSET
-    name: str | Unset = UNSET
-    quantity: int | Unset = UNSET
-    description: str | Unset = UNSET
+    active: bool | Unset = _attrs_field(default=UNSET, validator=json_type(bool))
+    assignee: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    department: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    model: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    quantity: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    description: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -52,7 +57,6 @@ class AssetUpdate:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if active is not UNSET:
             field_dict["active"] = active
         if assignee is not UNSET:

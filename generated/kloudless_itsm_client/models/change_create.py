@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,9 +11,39 @@ from attrs import field as _attrs_field
 from ..models.impact import Impact
 from ..models.priority import Priority
 from ..models.urgency import Urgency
-from ..types import UNSET, Unset, check_json_type, isoformat_datetime
+from ..types import (
+    UNSET,
+    Unset,
+    check_datetime,
+    check_enum,
+    check_json_type,
+    isoformat_datetime,
+    json_type,
+    parse_datetime,
+    parse_enum,
+)
 
 T = TypeVar("T", bound="ChangeCreate")
+
+
+def _convert_end_date(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+    return check_datetime("ChangeCreate", "end_date", value)
+
+
+def _convert_impact(value: Impact | Literal["low", "medium", "high"] | Unset) -> Impact | Unset:
+    return check_enum("ChangeCreate", "impact", value, Impact)
+
+
+def _convert_priority(value: Priority | Literal["low", "medium", "high", "critical"] | Unset) -> Priority | Unset:
+    return check_enum("ChangeCreate", "priority", value, Priority)
+
+
+def _convert_start_date(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+    return check_datetime("ChangeCreate", "start_date", value)
+
+
+def _convert_urgency(value: Urgency | Literal["low", "medium", "high"] | Unset) -> Urgency | Unset:
+    return check_enum("ChangeCreate", "urgency", value, Urgency)
 
 
 @_attrs_define
@@ -39,22 +69,22 @@ class ChangeCreate:
         description (str | Unset): Details about the change.
     """
 
-    problem: str | Unset = UNSET
-    incident: str | Unset = UNSET
-    requester: str | Unset = UNSET
-    responder: str | Unset = UNSET
-    active: bool | Unset = UNSET
-    assignee: str | Unset = UNSET
-    category: str | Unset = UNSET
-    end_date: datetime.datetime | Unset = UNSET
-    escalation: int | Unset = UNSET
-    impact: Impact | Unset = UNSET
-    priority: Priority | Unset = UNSET
-    risk: str | Unset = UNSET
-    start_date: datetime.datetime | Unset = UNSET
-    status: int | Unset = UNSET
-    urgency: Urgency | Unset = UNSET
-    description: str | Unset = UNSET
+    problem: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    incident: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    requester: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    responder: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    active: bool | Unset = _attrs_field(default=UNSET, validator=json_type(bool))
+    assignee: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    category: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    end_date: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_end_date)
+    escalation: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    impact: Impact | Unset = _attrs_field(default=UNSET, converter=_convert_impact)
+    priority: Priority | Unset = _attrs_field(default=UNSET, converter=_convert_priority)
+    risk: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    start_date: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_start_date)
+    status: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    urgency: Urgency | Unset = _attrs_field(default=UNSET, converter=_convert_urgency)
+    description: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -74,7 +104,7 @@ class ChangeCreate:
 
         end_date: str | Unset = UNSET
         if not isinstance(self.end_date, Unset):
-            end_date = isoformat_datetime(self.end_date)
+            end_date = isoformat_datetime(self.end_date, "end_date")
 
         escalation = self.escalation
 
@@ -90,7 +120,7 @@ class ChangeCreate:
 
         start_date: str | Unset = UNSET
         if not isinstance(self.start_date, Unset):
-            start_date = isoformat_datetime(self.start_date)
+            start_date = isoformat_datetime(self.start_date, "start_date")
 
         status = self.status
 
@@ -102,7 +132,6 @@ class ChangeCreate:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if problem is not UNSET:
             field_dict["problem"] = problem
         if incident is not UNSET:
@@ -155,46 +184,21 @@ class ChangeCreate:
 
         category = check_json_type(d.pop("category", UNSET), str, "category")
 
-        _end_date = d.pop("end_date", UNSET)
-        end_date: datetime.datetime | Unset
-        if isinstance(_end_date, Unset):
-            end_date = UNSET
-        else:
-            end_date = datetime.datetime.fromisoformat(_end_date)
+        end_date = parse_datetime(d.pop("end_date", UNSET), "end_date")
 
         escalation = check_json_type(d.pop("escalation", UNSET), int, "escalation")
 
-        _impact = d.pop("impact", UNSET)
-        impact: Impact | Unset
-        if isinstance(_impact, Unset):
-            impact = UNSET
-        else:
-            impact = Impact(_impact)
+        impact = parse_enum(d.pop("impact", UNSET), Impact, "impact")
 
-        _priority = d.pop("priority", UNSET)
-        priority: Priority | Unset
-        if isinstance(_priority, Unset):
-            priority = UNSET
-        else:
-            priority = Priority(_priority)
+        priority = parse_enum(d.pop("priority", UNSET), Priority, "priority")
 
         risk = check_json_type(d.pop("risk", UNSET), str, "risk")
 
-        _start_date = d.pop("start_date", UNSET)
-        start_date: datetime.datetime | Unset
-        if isinstance(_start_date, Unset):
-            start_date = UNSET
-        else:
-            start_date = datetime.datetime.fromisoformat(_start_date)
+        start_date = parse_datetime(d.pop("start_date", UNSET), "start_date")
 
         status = check_json_type(d.pop("status", UNSET), int, "status")
 
-        _urgency = d.pop("urgency", UNSET)
-        urgency: Urgency | Unset
-        if isinstance(_urgency, Unset):
-            urgency = UNSET
-        else:
-            urgency = Urgency(_urgency)
+        urgency = parse_enum(d.pop("urgency", UNSET), Urgency, "urgency")
 
         description = check_json_type(d.pop("description", UNSET), str, "description")
 

@@ -7,7 +7,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, check_json_type
+from ..types import (
+    UNSET,
+    Unset,
+    check_json_type,
+    json_type,
+)
 
 T = TypeVar("T", bound="Error")
 
@@ -23,10 +28,10 @@ class Error:
         status_code (int | Unset): The HTTP status code.
     """
 
-    error_code: str | Unset = UNSET
-    message: str | Unset = UNSET
-    id: str | Unset = UNSET
-    status_code: int | Unset = UNSET
+    error_code: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    message: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    id: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    status_code: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -40,7 +45,6 @@ class Error:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if error_code is not UNSET:
             field_dict["error_code"] = error_code
         if message is not UNSET:

@@ -2,20 +2,35 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.generic_object_api import GenericObjectApi
 from ..models.generic_object_type import GenericObjectType
-from ..types import UNSET, Unset, check_json_type
+from ..types import (
+    UNSET,
+    Unset,
+    check_enum,
+    check_json_type,
+    json_type,
+    parse_enum,
+)
 
 if TYPE_CHECKING:
     from ..models.raw import Raw
 
 
 T = TypeVar("T", bound="GenericObject")
+
+
+def _convert_type_(value: GenericObjectType | Literal["object"] | Unset) -> GenericObjectType | Unset:
+    return check_enum("GenericObject", "type_", value, GenericObjectType)
+
+
+def _convert_api(value: GenericObjectApi | Literal["itsm"] | Unset) -> GenericObjectApi | Unset:
+    return check_enum("GenericObject", "api", value, GenericObjectApi)
 
 
 @_attrs_define
@@ -31,11 +46,11 @@ class GenericObject:
         href (str | Unset): The absolute URL to get the object's metadata.
     """
 
-    id: str | Unset = UNSET
-    type_: GenericObjectType | Unset = UNSET
-    api: GenericObjectApi | Unset = UNSET
+    id: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    type_: GenericObjectType | Unset = _attrs_field(default=UNSET, converter=_convert_type_)
+    api: GenericObjectApi | Unset = _attrs_field(default=UNSET, converter=_convert_api)
     raw: Raw | Unset = UNSET
-    href: str | Unset = UNSET
+    href: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -57,7 +72,6 @@ class GenericObject:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if id is not UNSET:
             field_dict["id"] = id
         if type_ is not UNSET:
@@ -78,19 +92,9 @@ class GenericObject:
         d = dict(src_dict)
         id = check_json_type(d.pop("id", UNSET), str, "id")
 
-        _type_ = d.pop("type", UNSET)
-        type_: GenericObjectType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = GenericObjectType(_type_)
+        type_ = parse_enum(d.pop("type", UNSET), GenericObjectType, "type")
 
-        _api = d.pop("api", UNSET)
-        api: GenericObjectApi | Unset
-        if isinstance(_api, Unset):
-            api = UNSET
-        else:
-            api = GenericObjectApi(_api)
+        api = parse_enum(d.pop("api", UNSET), GenericObjectApi, "api")
 
         _raw = d.pop("raw", UNSET)
         raw: Raw | Unset

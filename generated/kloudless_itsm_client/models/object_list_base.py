@@ -2,16 +2,31 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.object_list_base_api import ObjectListBaseApi
 from ..models.object_list_base_type import ObjectListBaseType
-from ..types import UNSET, Unset, check_json_type
+from ..types import (
+    UNSET,
+    Unset,
+    check_enum,
+    check_json_type,
+    json_type,
+    parse_enum,
+)
 
 T = TypeVar("T", bound="ObjectListBase")
+
+
+def _convert_type_(value: ObjectListBaseType | Literal["object_list"] | Unset) -> ObjectListBaseType | Unset:
+    return check_enum("ObjectListBase", "type_", value, ObjectListBaseType)
+
+
+def _convert_api(value: ObjectListBaseApi | Literal["itsm"] | Unset) -> ObjectListBaseApi | Unset:
+    return check_enum("ObjectListBase", "api", value, ObjectListBaseApi)
 
 
 @_attrs_define
@@ -28,12 +43,12 @@ class ObjectListBase:
         api (ObjectListBaseApi | Unset): Always `itsm`.
     """
 
-    total: int | Unset = UNSET
-    count: int | Unset = UNSET
+    total: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    count: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
     page: int | str | Unset = UNSET
     next_page: int | None | str | Unset = UNSET
-    type_: ObjectListBaseType | Unset = UNSET
-    api: ObjectListBaseApi | Unset = UNSET
+    type_: ObjectListBaseType | Unset = _attrs_field(default=UNSET, converter=_convert_type_)
+    api: ObjectListBaseApi | Unset = _attrs_field(default=UNSET, converter=_convert_api)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,7 +78,6 @@ class ObjectListBase:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if total is not UNSET:
             field_dict["total"] = total
         if count is not UNSET:
@@ -102,19 +116,9 @@ class ObjectListBase:
 
         next_page = _parse_next_page(d.pop("next_page", UNSET))
 
-        _type_ = d.pop("type", UNSET)
-        type_: ObjectListBaseType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = ObjectListBaseType(_type_)
+        type_ = parse_enum(d.pop("type", UNSET), ObjectListBaseType, "type")
 
-        _api = d.pop("api", UNSET)
-        api: ObjectListBaseApi | Unset
-        if isinstance(_api, Unset):
-            api = UNSET
-        else:
-            api = ObjectListBaseApi(_api)
+        api = parse_enum(d.pop("api", UNSET), ObjectListBaseApi, "api")
 
         object_list_base = cls(
             total=total,

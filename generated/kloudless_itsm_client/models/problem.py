@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,7 +13,17 @@ from ..models.priority import Priority
 from ..models.problem_api import ProblemApi
 from ..models.problem_type import ProblemType
 from ..models.urgency import Urgency
-from ..types import UNSET, Unset, check_json_type, isoformat_datetime
+from ..types import (
+    UNSET,
+    Unset,
+    check_datetime,
+    check_enum,
+    check_json_type,
+    isoformat_datetime,
+    json_type,
+    parse_datetime,
+    parse_enum,
+)
 
 if TYPE_CHECKING:
     from ..models.raw import Raw
@@ -21,6 +31,34 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Problem")
+
+
+def _convert_impact(value: Impact | Literal["low", "medium", "high"] | Unset) -> Impact | Unset:
+    return check_enum("Problem", "impact", value, Impact)
+
+
+def _convert_priority(value: Priority | Literal["low", "medium", "high", "critical"] | Unset) -> Priority | Unset:
+    return check_enum("Problem", "priority", value, Priority)
+
+
+def _convert_urgency(value: Urgency | Literal["low", "medium", "high"] | Unset) -> Urgency | Unset:
+    return check_enum("Problem", "urgency", value, Urgency)
+
+
+def _convert_created(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+    return check_datetime("Problem", "created", value)
+
+
+def _convert_modified(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+    return check_datetime("Problem", "modified", value)
+
+
+def _convert_type_(value: ProblemType | Literal["problem"] | Unset) -> ProblemType | Unset:
+    return check_enum("Problem", "type_", value, ProblemType)
+
+
+def _convert_api(value: ProblemApi | Literal["itsm"] | Unset) -> ProblemApi | Unset:
+    return check_enum("Problem", "api", value, ProblemApi)
 
 
 @_attrs_define
@@ -52,27 +90,27 @@ class Problem:
         href (str | Unset): The absolute URL to get the object's metadata.
     """
 
-    id: str | Unset = UNSET
+    id: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     change: None | str | Unset = UNSET
     incident: None | str | Unset = UNSET
     requester: None | Unset | UserRef = UNSET
     responder: None | Unset | UserRef = UNSET
-    active: bool | Unset = UNSET
+    active: bool | Unset = _attrs_field(default=UNSET, validator=json_type(bool))
     assignee: None | Unset | UserRef = UNSET
-    category: str | Unset = UNSET
+    category: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     due_date: datetime.datetime | None | Unset = UNSET
-    escalation: int | Unset = UNSET
-    impact: Impact | Unset = UNSET
-    priority: Priority | Unset = UNSET
-    status: int | Unset = UNSET
-    urgency: Urgency | Unset = UNSET
-    created: datetime.datetime | Unset = UNSET
-    modified: datetime.datetime | Unset = UNSET
-    description: str | Unset = UNSET
-    type_: ProblemType | Unset = UNSET
-    api: ProblemApi | Unset = UNSET
+    escalation: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    impact: Impact | Unset = _attrs_field(default=UNSET, converter=_convert_impact)
+    priority: Priority | Unset = _attrs_field(default=UNSET, converter=_convert_priority)
+    status: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    urgency: Urgency | Unset = _attrs_field(default=UNSET, converter=_convert_urgency)
+    created: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_created)
+    modified: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_modified)
+    description: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    type_: ProblemType | Unset = _attrs_field(default=UNSET, converter=_convert_type_)
+    api: ProblemApi | Unset = _attrs_field(default=UNSET, converter=_convert_api)
     raw: Raw | Unset = UNSET
-    href: str | Unset = UNSET
+    href: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -124,7 +162,7 @@ class Problem:
         if isinstance(self.due_date, Unset):
             due_date = UNSET
         elif isinstance(self.due_date, datetime.datetime):
-            due_date = isoformat_datetime(self.due_date)
+            due_date = isoformat_datetime(self.due_date, "due_date_type_0")
         else:
             due_date = self.due_date
 
@@ -146,11 +184,11 @@ class Problem:
 
         created: str | Unset = UNSET
         if not isinstance(self.created, Unset):
-            created = isoformat_datetime(self.created)
+            created = isoformat_datetime(self.created, "created")
 
         modified: str | Unset = UNSET
         if not isinstance(self.modified, Unset):
-            modified = isoformat_datetime(self.modified)
+            modified = isoformat_datetime(self.modified, "modified")
 
         description = self.description
 
@@ -170,7 +208,6 @@ class Problem:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if id is not UNSET:
             field_dict["id"] = id
         if change is not UNSET:
@@ -316,58 +353,23 @@ class Problem:
 
         escalation = check_json_type(d.pop("escalation", UNSET), int, "escalation")
 
-        _impact = d.pop("impact", UNSET)
-        impact: Impact | Unset
-        if isinstance(_impact, Unset):
-            impact = UNSET
-        else:
-            impact = Impact(_impact)
+        impact = parse_enum(d.pop("impact", UNSET), Impact, "impact")
 
-        _priority = d.pop("priority", UNSET)
-        priority: Priority | Unset
-        if isinstance(_priority, Unset):
-            priority = UNSET
-        else:
-            priority = Priority(_priority)
+        priority = parse_enum(d.pop("priority", UNSET), Priority, "priority")
 
         status = check_json_type(d.pop("status", UNSET), int, "status")
 
-        _urgency = d.pop("urgency", UNSET)
-        urgency: Urgency | Unset
-        if isinstance(_urgency, Unset):
-            urgency = UNSET
-        else:
-            urgency = Urgency(_urgency)
+        urgency = parse_enum(d.pop("urgency", UNSET), Urgency, "urgency")
 
-        _created = d.pop("created", UNSET)
-        created: datetime.datetime | Unset
-        if isinstance(_created, Unset):
-            created = UNSET
-        else:
-            created = datetime.datetime.fromisoformat(_created)
+        created = parse_datetime(d.pop("created", UNSET), "created")
 
-        _modified = d.pop("modified", UNSET)
-        modified: datetime.datetime | Unset
-        if isinstance(_modified, Unset):
-            modified = UNSET
-        else:
-            modified = datetime.datetime.fromisoformat(_modified)
+        modified = parse_datetime(d.pop("modified", UNSET), "modified")
 
         description = check_json_type(d.pop("description", UNSET), str, "description")
 
-        _type_ = d.pop("type", UNSET)
-        type_: ProblemType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = ProblemType(_type_)
+        type_ = parse_enum(d.pop("type", UNSET), ProblemType, "type")
 
-        _api = d.pop("api", UNSET)
-        api: ProblemApi | Unset
-        if isinstance(_api, Unset):
-            api = UNSET
-        else:
-            api = ProblemApi(_api)
+        api = parse_enum(d.pop("api", UNSET), ProblemApi, "api")
 
         _raw = d.pop("raw", UNSET)
         raw: Raw | Unset

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,9 +11,35 @@ from attrs import field as _attrs_field
 from ..models.impact import Impact
 from ..models.priority import Priority
 from ..models.urgency import Urgency
-from ..types import UNSET, Unset, check_json_type, isoformat_datetime
+from ..types import (
+    UNSET,
+    Unset,
+    check_datetime,
+    check_enum,
+    check_json_type,
+    isoformat_datetime,
+    json_type,
+    parse_datetime,
+    parse_enum,
+)
 
 T = TypeVar("T", bound="ProblemCreate")
+
+
+def _convert_due_date(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+    return check_datetime("ProblemCreate", "due_date", value)
+
+
+def _convert_impact(value: Impact | Literal["low", "medium", "high"] | Unset) -> Impact | Unset:
+    return check_enum("ProblemCreate", "impact", value, Impact)
+
+
+def _convert_priority(value: Priority | Literal["low", "medium", "high", "critical"] | Unset) -> Priority | Unset:
+    return check_enum("ProblemCreate", "priority", value, Priority)
+
+
+def _convert_urgency(value: Urgency | Literal["low", "medium", "high"] | Unset) -> Urgency | Unset:
+    return check_enum("ProblemCreate", "urgency", value, Urgency)
 
 
 @_attrs_define
@@ -37,20 +63,20 @@ class ProblemCreate:
         description (str | Unset): Details about the problem.
     """
 
-    change: str | Unset = UNSET
-    incident: str | Unset = UNSET
-    requester: str | Unset = UNSET
-    responder: str | Unset = UNSET
-    active: bool | Unset = UNSET
-    assignee: str | Unset = UNSET
-    category: str | Unset = UNSET
-    due_date: datetime.datetime | Unset = UNSET
-    escalation: int | Unset = UNSET
-    impact: Impact | Unset = UNSET
-    priority: Priority | Unset = UNSET
-    status: int | Unset = UNSET
-    urgency: Urgency | Unset = UNSET
-    description: str | Unset = UNSET
+    change: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    incident: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    requester: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    responder: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    active: bool | Unset = _attrs_field(default=UNSET, validator=json_type(bool))
+    assignee: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    category: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    due_date: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_due_date)
+    escalation: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    impact: Impact | Unset = _attrs_field(default=UNSET, converter=_convert_impact)
+    priority: Priority | Unset = _attrs_field(default=UNSET, converter=_convert_priority)
+    status: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    urgency: Urgency | Unset = _attrs_field(default=UNSET, converter=_convert_urgency)
+    description: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,7 +96,7 @@ class ProblemCreate:
 
         due_date: str | Unset = UNSET
         if not isinstance(self.due_date, Unset):
-            due_date = isoformat_datetime(self.due_date)
+            due_date = isoformat_datetime(self.due_date, "due_date")
 
         escalation = self.escalation
 
@@ -92,7 +118,6 @@ class ProblemCreate:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if change is not UNSET:
             field_dict["change"] = change
         if incident is not UNSET:
@@ -141,37 +166,17 @@ class ProblemCreate:
 
         category = check_json_type(d.pop("category", UNSET), str, "category")
 
-        _due_date = d.pop("due_date", UNSET)
-        due_date: datetime.datetime | Unset
-        if isinstance(_due_date, Unset):
-            due_date = UNSET
-        else:
-            due_date = datetime.datetime.fromisoformat(_due_date)
+        due_date = parse_datetime(d.pop("due_date", UNSET), "due_date")
 
         escalation = check_json_type(d.pop("escalation", UNSET), int, "escalation")
 
-        _impact = d.pop("impact", UNSET)
-        impact: Impact | Unset
-        if isinstance(_impact, Unset):
-            impact = UNSET
-        else:
-            impact = Impact(_impact)
+        impact = parse_enum(d.pop("impact", UNSET), Impact, "impact")
 
-        _priority = d.pop("priority", UNSET)
-        priority: Priority | Unset
-        if isinstance(_priority, Unset):
-            priority = UNSET
-        else:
-            priority = Priority(_priority)
+        priority = parse_enum(d.pop("priority", UNSET), Priority, "priority")
 
         status = check_json_type(d.pop("status", UNSET), int, "status")
 
-        _urgency = d.pop("urgency", UNSET)
-        urgency: Urgency | Unset
-        if isinstance(_urgency, Unset):
-            urgency = UNSET
-        else:
-            urgency = Urgency(_urgency)
+        urgency = parse_enum(d.pop("urgency", UNSET), Urgency, "urgency")
 
         description = check_json_type(d.pop("description", UNSET), str, "description")
 

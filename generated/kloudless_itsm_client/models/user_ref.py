@@ -7,7 +7,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, check_json_type
+from ..types import (
+    UNSET,
+    Unset,
+    check_json_type,
+    json_type,
+)
 
 T = TypeVar("T", bound="UserRef")
 
@@ -24,11 +29,11 @@ class UserRef:
         email (str | Unset): The user's email address.
     """
 
-    type_: str | Unset = UNSET
-    api: str | Unset = UNSET
-    id: str | Unset = UNSET
-    name: str | Unset = UNSET
-    email: str | Unset = UNSET
+    type_: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    api: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    id: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    email: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -44,7 +49,6 @@ class UserRef:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if type_ is not UNSET:
             field_dict["type"] = type_
         if api is not UNSET:

@@ -8,13 +8,25 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, check_json_type, isoformat_datetime
+from ..types import (
+    UNSET,
+    Unset,
+    check_datetime,
+    check_json_type,
+    isoformat_datetime,
+    json_type,
+    parse_datetime,
+)
 
 if TYPE_CHECKING:
     from ..models.user_ref import UserRef
 
 
 T = TypeVar("T", bound="Comment")
+
+
+def _convert_created_at(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+    return check_datetime("Comment", "created_at", value)
 
 
 @_attrs_define
@@ -30,11 +42,11 @@ class Comment:
         created_at (datetime.datetime | Unset): Timestamp when the comment was created
     """
 
-    id: int | Unset = UNSET
-    body: str | Unset = UNSET
-    is_public: bool | Unset = UNSET
+    id: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    body: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    is_public: bool | Unset = _attrs_field(default=UNSET, validator=json_type(bool))
     author: UserRef | Unset = UNSET
-    created_at: datetime.datetime | Unset = UNSET
+    created_at: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_created_at)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -50,11 +62,10 @@ class Comment:
 
         created_at: str | Unset = UNSET
         if not isinstance(self.created_at, Unset):
-            created_at = isoformat_datetime(self.created_at)
+            created_at = isoformat_datetime(self.created_at, "created_at")
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if id is not UNSET:
             field_dict["id"] = id
         if body is not UNSET:
@@ -86,12 +97,7 @@ class Comment:
         else:
             author = UserRef.from_dict(_author)
 
-        _created_at = d.pop("created_at", UNSET)
-        created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
-        else:
-            created_at = datetime.datetime.fromisoformat(_created_at)
+        created_at = parse_datetime(d.pop("created_at", UNSET), "created_at")
 
         comment = cls(
             id=id,

@@ -2,12 +2,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, check_json_type
+from ..types import (
+    UNSET,
+    MissingFieldError,
+    Unset,
+    check_json_type,
+    forget_absent,
+    json_type,
+    model_eq,
+    model_repr,
+    model_state,
+)
 
 T = TypeVar("T", bound="CommentCreate")
 
@@ -20,22 +30,20 @@ class CommentCreate:
         is_public (bool | Unset): Whether the comment is visible to the requester Default: True.
     """
 
-    body: str
-    is_public: bool | Unset = True
+    body: str = _attrs_field(validator=json_type(str))
+    is_public: bool | Unset = _attrs_field(default=True, validator=json_type(bool))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        body = self.body
+        _self_body = getattr(self, "body", UNSET)
+        body = _self_body
 
         is_public = self.is_public
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "body": body,
-            }
-        )
+        if body is not UNSET:
+            field_dict["body"] = body
         if is_public is not UNSET:
             field_dict["is_public"] = is_public
 
@@ -44,17 +52,49 @@ class CommentCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        body = check_json_type(d.pop("body"), str, "body")
+        body = check_json_type(d.pop("body", UNSET), str, "body")
 
         is_public = check_json_type(d.pop("is_public", UNSET), bool, "is_public")
 
         comment_create = cls(
-            body=body,
+            body=cast(Any, body),
             is_public=is_public,
+        )
+        forget_absent(
+            comment_create,
+            {
+                "body": body,
+            },
         )
 
         comment_create.additional_properties = d
         return comment_create
+
+    # attrs' repr, == and copy read every field; these take a required field
+    # that from_dict left unset as absent instead of raising.
+    def __repr__(self) -> str:
+        return model_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return model_eq(self, other)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return model_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # invisible to type checkers, which keep flagging unknown names
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a required field, after
+            # from_dict found it absent.
+            if name in ("body",):
+                raise MissingFieldError(type(self).__name__, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     @property
     def additional_keys(self) -> list[str]:

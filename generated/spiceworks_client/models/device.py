@@ -3,15 +3,35 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.device_type import DeviceType
-from ..types import UNSET, Unset, check_json_type, isoformat_datetime
+from ..types import (
+    UNSET,
+    Unset,
+    check_datetime,
+    check_enum,
+    check_json_type,
+    isoformat_datetime,
+    json_type,
+    parse_datetime,
+    parse_enum,
+)
 
 T = TypeVar("T", bound="Device")
+
+
+def _convert_type_(
+    value: DeviceType | Literal["workstation", "server", "network", "printer", "mobile", "unknown"] | Unset,
+) -> DeviceType | Unset:
+    return check_enum("Device", "type_", value, DeviceType)
+
+
+def _convert_last_seen_at(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+    return check_datetime("Device", "last_seen_at", value)
 
 
 @_attrs_define
@@ -32,17 +52,17 @@ class Device:
         last_seen_at (datetime.datetime | Unset): Timestamp when the device was last detected on the network
     """
 
-    id: int | Unset = UNSET
-    name: str | Unset = UNSET
-    type_: DeviceType | Unset = UNSET
-    manufacturer: str | Unset = UNSET
-    model: str | Unset = UNSET
-    serial_number: str | Unset = UNSET
-    ip_address: str | Unset = UNSET
-    mac_address: str | Unset = UNSET
-    os_name: str | Unset = UNSET
-    os_version: str | Unset = UNSET
-    last_seen_at: datetime.datetime | Unset = UNSET
+    id: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    type_: DeviceType | Unset = _attrs_field(default=UNSET, converter=_convert_type_)
+    manufacturer: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    model: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    serial_number: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    ip_address: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    mac_address: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    os_name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    os_version: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    last_seen_at: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_last_seen_at)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,11 +90,10 @@ class Device:
 
         last_seen_at: str | Unset = UNSET
         if not isinstance(self.last_seen_at, Unset):
-            last_seen_at = isoformat_datetime(self.last_seen_at)
+            last_seen_at = isoformat_datetime(self.last_seen_at, "last_seen_at")
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if id is not UNSET:
             field_dict["id"] = id
         if name is not UNSET:
@@ -107,12 +126,7 @@ class Device:
 
         name = check_json_type(d.pop("name", UNSET), str, "name")
 
-        _type_ = d.pop("type", UNSET)
-        type_: DeviceType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = DeviceType(_type_)
+        type_ = parse_enum(d.pop("type", UNSET), DeviceType, "type")
 
         manufacturer = check_json_type(d.pop("manufacturer", UNSET), str, "manufacturer")
 
@@ -128,12 +142,7 @@ class Device:
 
         os_version = check_json_type(d.pop("os_version", UNSET), str, "os_version")
 
-        _last_seen_at = d.pop("last_seen_at", UNSET)
-        last_seen_at: datetime.datetime | Unset
-        if isinstance(_last_seen_at, Unset):
-            last_seen_at = UNSET
-        else:
-            last_seen_at = datetime.datetime.fromisoformat(_last_seen_at)
+        last_seen_at = parse_datetime(d.pop("last_seen_at", UNSET), "last_seen_at")
 
         device = cls(
             id=id,

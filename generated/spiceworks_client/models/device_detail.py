@@ -3,19 +3,45 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.device_type import DeviceType
-from ..types import UNSET, Unset, check_json_type, isoformat_datetime
+from ..types import (
+    UNSET,
+    Unset,
+    check_date,
+    check_datetime,
+    check_enum,
+    check_json_type,
+    isoformat_datetime,
+    json_type,
+    parse_date,
+    parse_datetime,
+    parse_enum,
+)
 
 if TYPE_CHECKING:
     from ..models.device_detail_software_item import DeviceDetailSoftwareItem
 
 
 T = TypeVar("T", bound="DeviceDetail")
+
+
+def _convert_type_(
+    value: DeviceType | Literal["workstation", "server", "network", "printer", "mobile", "unknown"] | Unset,
+) -> DeviceType | Unset:
+    return check_enum("DeviceDetail", "type_", value, DeviceType)
+
+
+def _convert_last_seen_at(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+    return check_datetime("DeviceDetail", "last_seen_at", value)
+
+
+def _convert_warranty_expiry(value: datetime.date | str | Unset) -> datetime.date | Unset:
+    return check_date("DeviceDetail", "warranty_expiry", value)
 
 
 @_attrs_define
@@ -40,22 +66,22 @@ class DeviceDetail:
         warranty_expiry (datetime.date | Unset): Device warranty expiration date
     """
 
-    id: int | Unset = UNSET
-    name: str | Unset = UNSET
-    type_: DeviceType | Unset = UNSET
-    manufacturer: str | Unset = UNSET
-    model: str | Unset = UNSET
-    serial_number: str | Unset = UNSET
-    ip_address: str | Unset = UNSET
-    mac_address: str | Unset = UNSET
-    os_name: str | Unset = UNSET
-    os_version: str | Unset = UNSET
-    last_seen_at: datetime.datetime | Unset = UNSET
-    cpu: str | Unset = UNSET
-    ram_mb: int | Unset = UNSET
-    disk_gb: float | Unset = UNSET
+    id: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    type_: DeviceType | Unset = _attrs_field(default=UNSET, converter=_convert_type_)
+    manufacturer: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    model: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    serial_number: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    ip_address: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    mac_address: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    os_name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    os_version: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    last_seen_at: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_last_seen_at)
+    cpu: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    ram_mb: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    disk_gb: float | Unset = _attrs_field(default=UNSET, validator=json_type(float))
     software: list[DeviceDetailSoftwareItem] | Unset = UNSET
-    warranty_expiry: datetime.date | Unset = UNSET
+    warranty_expiry: datetime.date | Unset = _attrs_field(default=UNSET, converter=_convert_warranty_expiry)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,7 +109,7 @@ class DeviceDetail:
 
         last_seen_at: str | Unset = UNSET
         if not isinstance(self.last_seen_at, Unset):
-            last_seen_at = isoformat_datetime(self.last_seen_at)
+            last_seen_at = isoformat_datetime(self.last_seen_at, "last_seen_at")
 
         cpu = self.cpu
 
@@ -104,7 +130,6 @@ class DeviceDetail:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if id is not UNSET:
             field_dict["id"] = id
         if name is not UNSET:
@@ -149,12 +174,7 @@ class DeviceDetail:
 
         name = check_json_type(d.pop("name", UNSET), str, "name")
 
-        _type_ = d.pop("type", UNSET)
-        type_: DeviceType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = DeviceType(_type_)
+        type_ = parse_enum(d.pop("type", UNSET), DeviceType, "type")
 
         manufacturer = check_json_type(d.pop("manufacturer", UNSET), str, "manufacturer")
 
@@ -170,12 +190,7 @@ class DeviceDetail:
 
         os_version = check_json_type(d.pop("os_version", UNSET), str, "os_version")
 
-        _last_seen_at = d.pop("last_seen_at", UNSET)
-        last_seen_at: datetime.datetime | Unset
-        if isinstance(_last_seen_at, Unset):
-            last_seen_at = UNSET
-        else:
-            last_seen_at = datetime.datetime.fromisoformat(_last_seen_at)
+        last_seen_at = parse_datetime(d.pop("last_seen_at", UNSET), "last_seen_at")
 
         cpu = check_json_type(d.pop("cpu", UNSET), str, "cpu")
 
@@ -192,12 +207,7 @@ class DeviceDetail:
 
                 software.append(software_item)
 
-        _warranty_expiry = d.pop("warranty_expiry", UNSET)
-        warranty_expiry: datetime.date | Unset
-        if isinstance(_warranty_expiry, Unset):
-            warranty_expiry = UNSET
-        else:
-            warranty_expiry = datetime.date.fromisoformat(_warranty_expiry)
+        warranty_expiry = parse_date(d.pop("warranty_expiry", UNSET), "warranty_expiry")
 
         device_detail = cls(
             id=id,

@@ -7,7 +7,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, check_json_type
+from ..types import (
+    UNSET,
+    Unset,
+    check_json_type,
+    json_type,
+)
 
 T = TypeVar("T", bound="DeviceDetailSoftwareItem")
 
@@ -20,8 +25,8 @@ class DeviceDetailSoftwareItem:
         version (str | Unset):
     """
 
-    name: str | Unset = UNSET
-    version: str | Unset = UNSET
+    name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    version: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -31,7 +36,6 @@ class DeviceDetailSoftwareItem:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if name is not UNSET:
             field_dict["name"] = name
         if version is not UNSET:

@@ -7,7 +7,12 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, check_json_type
+from ..types import (
+    UNSET,
+    Unset,
+    check_json_type,
+    json_type,
+)
 
 T = TypeVar("T", bound="Error")
 
@@ -21,7 +26,7 @@ class Error:
         details (list[str] | Unset): Additional error details
     """
 
-    error: str | Unset = UNSET
+    error: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     details: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -34,7 +39,6 @@ class Error:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if error is not UNSET:
             field_dict["error"] = error
         if details is not UNSET:

@@ -7,7 +7,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, check_json_type
+from ..types import (
+    UNSET,
+    Unset,
+    check_json_type,
+    json_type,
+)
 
 T = TypeVar("T", bound="PaginationMeta")
 
@@ -23,10 +28,10 @@ class PaginationMeta:
         per_page (int | Unset): Items per page
     """
 
-    current_page: int | Unset = UNSET
-    total_pages: int | Unset = UNSET
-    total_count: int | Unset = UNSET
-    per_page: int | Unset = UNSET
+    current_page: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    total_pages: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    total_count: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    per_page: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -40,7 +45,6 @@ class PaginationMeta:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if current_page is not UNSET:
             field_dict["current_page"] = current_page
         if total_pages is not UNSET:

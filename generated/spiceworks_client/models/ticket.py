@@ -3,20 +3,54 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.ticket_priority import TicketPriority
 from ..models.ticket_status import TicketStatus
-from ..types import UNSET, Unset, check_json_type, isoformat_datetime
+from ..types import (
+    UNSET,
+    Unset,
+    check_date,
+    check_datetime,
+    check_enum,
+    check_json_type,
+    isoformat_datetime,
+    json_type,
+    parse_date,
+    parse_datetime,
+    parse_enum,
+)
 
 if TYPE_CHECKING:
     from ..models.user_ref import UserRef
 
 
 T = TypeVar("T", bound="Ticket")
+
+
+def _convert_status(value: TicketStatus | Literal["open", "in_progress", "closed"] | Unset) -> TicketStatus | Unset:
+    return check_enum("Ticket", "status", value, TicketStatus)
+
+
+def _convert_priority(
+    value: TicketPriority | Literal["low", "medium", "high", "urgent"] | Unset,
+) -> TicketPriority | Unset:
+    return check_enum("Ticket", "priority", value, TicketPriority)
+
+
+def _convert_created_at(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+    return check_datetime("Ticket", "created_at", value)
+
+
+def _convert_updated_at(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+    return check_datetime("Ticket", "updated_at", value)
+
+
+def _convert_due_date(value: datetime.date | str | Unset) -> datetime.date | Unset:
+    return check_date("Ticket", "due_date", value)
 
 
 @_attrs_define
@@ -35,15 +69,15 @@ class Ticket:
         due_date (datetime.date | Unset): Optional due date for the ticket
     """
 
-    id: int | Unset = UNSET
-    summary: str | Unset = UNSET
-    status: TicketStatus | Unset = UNSET
-    priority: TicketPriority | Unset = UNSET
+    id: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    summary: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    status: TicketStatus | Unset = _attrs_field(default=UNSET, converter=_convert_status)
+    priority: TicketPriority | Unset = _attrs_field(default=UNSET, converter=_convert_priority)
     assignee: UserRef | Unset = UNSET
     creator: UserRef | Unset = UNSET
-    created_at: datetime.datetime | Unset = UNSET
-    updated_at: datetime.datetime | Unset = UNSET
-    due_date: datetime.date | Unset = UNSET
+    created_at: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_created_at)
+    updated_at: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_updated_at)
+    due_date: datetime.date | Unset = _attrs_field(default=UNSET, converter=_convert_due_date)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,11 +103,11 @@ class Ticket:
 
         created_at: str | Unset = UNSET
         if not isinstance(self.created_at, Unset):
-            created_at = isoformat_datetime(self.created_at)
+            created_at = isoformat_datetime(self.created_at, "created_at")
 
         updated_at: str | Unset = UNSET
         if not isinstance(self.updated_at, Unset):
-            updated_at = isoformat_datetime(self.updated_at)
+            updated_at = isoformat_datetime(self.updated_at, "updated_at")
 
         due_date: str | Unset = UNSET
         if not isinstance(self.due_date, Unset):
@@ -81,7 +115,6 @@ class Ticket:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if id is not UNSET:
             field_dict["id"] = id
         if summary is not UNSET:
@@ -112,19 +145,9 @@ class Ticket:
 
         summary = check_json_type(d.pop("summary", UNSET), str, "summary")
 
-        _status = d.pop("status", UNSET)
-        status: TicketStatus | Unset
-        if isinstance(_status, Unset):
-            status = UNSET
-        else:
-            status = TicketStatus(_status)
+        status = parse_enum(d.pop("status", UNSET), TicketStatus, "status")
 
-        _priority = d.pop("priority", UNSET)
-        priority: TicketPriority | Unset
-        if isinstance(_priority, Unset):
-            priority = UNSET
-        else:
-            priority = TicketPriority(_priority)
+        priority = parse_enum(d.pop("priority", UNSET), TicketPriority, "priority")
 
         _assignee = d.pop("assignee", UNSET)
         assignee: UserRef | Unset
@@ -140,26 +163,11 @@ class Ticket:
         else:
             creator = UserRef.from_dict(_creator)
 
-        _created_at = d.pop("created_at", UNSET)
-        created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
-        else:
-            created_at = datetime.datetime.fromisoformat(_created_at)
+        created_at = parse_datetime(d.pop("created_at", UNSET), "created_at")
 
-        _updated_at = d.pop("updated_at", UNSET)
-        updated_at: datetime.datetime | Unset
-        if isinstance(_updated_at, Unset):
-            updated_at = UNSET
-        else:
-            updated_at = datetime.datetime.fromisoformat(_updated_at)
+        updated_at = parse_datetime(d.pop("updated_at", UNSET), "updated_at")
 
-        _due_date = d.pop("due_date", UNSET)
-        due_date: datetime.date | Unset
-        if isinstance(_due_date, Unset):
-            due_date = UNSET
-        else:
-            due_date = datetime.date.fromisoformat(_due_date)
+        due_date = parse_date(d.pop("due_date", UNSET), "due_date")
 
         ticket = cls(
             id=id,

@@ -3,15 +3,39 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.ticket_create_priority import TicketCreatePriority
-from ..types import UNSET, Unset, check_json_type
+from ..types import (
+    UNSET,
+    MissingFieldError,
+    Unset,
+    check_date,
+    check_enum,
+    check_json_type,
+    forget_absent,
+    json_type,
+    model_eq,
+    model_repr,
+    model_state,
+    parse_date,
+    parse_enum,
+)
 
 T = TypeVar("T", bound="TicketCreate")
+
+
+def _convert_priority(
+    value: TicketCreatePriority | Literal["low", "medium", "high", "urgent"] | Unset,
+) -> TicketCreatePriority | Unset:
+    return check_enum("TicketCreate", "priority", value, TicketCreatePriority)
+
+
+def _convert_due_date(value: datetime.date | str | Unset) -> datetime.date | Unset:
+    return check_date("TicketCreate", "due_date", value)
 
 
 @_attrs_define
@@ -25,15 +49,18 @@ class TicketCreate:
         due_date (datetime.date | Unset): Optional due date for resolution
     """
 
-    summary: str
-    description: str | Unset = UNSET
-    priority: TicketCreatePriority | Unset = TicketCreatePriority.MEDIUM
-    assignee_id: int | Unset = UNSET
-    due_date: datetime.date | Unset = UNSET
+    summary: str = _attrs_field(validator=json_type(str))
+    description: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    priority: TicketCreatePriority | Unset = _attrs_field(
+        default=TicketCreatePriority.MEDIUM, converter=_convert_priority
+    )
+    assignee_id: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    due_date: datetime.date | Unset = _attrs_field(default=UNSET, converter=_convert_due_date)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        summary = self.summary
+        _self_summary = getattr(self, "summary", UNSET)
+        summary = _self_summary
 
         description = self.description
 
@@ -49,11 +76,8 @@ class TicketCreate:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "summary": summary,
-            }
-        )
+        if summary is not UNSET:
+            field_dict["summary"] = summary
         if description is not UNSET:
             field_dict["description"] = description
         if priority is not UNSET:
@@ -68,36 +92,58 @@ class TicketCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        summary = check_json_type(d.pop("summary"), str, "summary")
+        summary = check_json_type(d.pop("summary", UNSET), str, "summary")
 
         description = check_json_type(d.pop("description", UNSET), str, "description")
 
-        _priority = d.pop("priority", UNSET)
-        priority: TicketCreatePriority | Unset
-        if isinstance(_priority, Unset):
-            priority = UNSET
-        else:
-            priority = TicketCreatePriority(_priority)
+        priority = parse_enum(d.pop("priority", UNSET), TicketCreatePriority, "priority")
 
         assignee_id = check_json_type(d.pop("assignee_id", UNSET), int, "assignee_id")
 
-        _due_date = d.pop("due_date", UNSET)
-        due_date: datetime.date | Unset
-        if isinstance(_due_date, Unset):
-            due_date = UNSET
-        else:
-            due_date = datetime.date.fromisoformat(_due_date)
+        due_date = parse_date(d.pop("due_date", UNSET), "due_date")
 
         ticket_create = cls(
-            summary=summary,
+            summary=cast(Any, summary),
             description=description,
             priority=priority,
             assignee_id=assignee_id,
             due_date=due_date,
         )
+        forget_absent(
+            ticket_create,
+            {
+                "summary": summary,
+            },
+        )
 
         ticket_create.additional_properties = d
         return ticket_create
+
+    # attrs' repr, == and copy read every field; these take a required field
+    # that from_dict left unset as absent instead of raising.
+    def __repr__(self) -> str:
+        return model_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return model_eq(self, other)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return model_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # invisible to type checkers, which keep flagging unknown names
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a required field, after
+            # from_dict found it absent.
+            if name in ("summary",):
+                raise MissingFieldError(type(self).__name__, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     @property
     def additional_keys(self) -> list[str]:

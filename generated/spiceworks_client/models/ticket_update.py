@@ -2,16 +2,35 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.ticket_update_priority import TicketUpdatePriority
 from ..models.ticket_update_status import TicketUpdateStatus
-from ..types import UNSET, Unset, check_json_type
+from ..types import (
+    UNSET,
+    Unset,
+    check_enum,
+    check_json_type,
+    json_type,
+    parse_enum,
+)
 
 T = TypeVar("T", bound="TicketUpdate")
+
+
+def _convert_status(
+    value: TicketUpdateStatus | Literal["open", "in_progress", "closed"] | Unset,
+) -> TicketUpdateStatus | Unset:
+    return check_enum("TicketUpdate", "status", value, TicketUpdateStatus)
+
+
+def _convert_priority(
+    value: TicketUpdatePriority | Literal["low", "medium", "high", "urgent"] | Unset,
+) -> TicketUpdatePriority | Unset:
+    return check_enum("TicketUpdate", "priority", value, TicketUpdatePriority)
 
 
 @_attrs_define
@@ -25,11 +44,11 @@ class TicketUpdate:
         assignee_id (int | Unset): ID of the technician to assign the ticket to
     """
 
-    summary: str | Unset = UNSET
-    description: str | Unset = UNSET
-    status: TicketUpdateStatus | Unset = UNSET
-    priority: TicketUpdatePriority | Unset = UNSET
-    assignee_id: int | Unset = UNSET
+    summary: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    description: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    status: TicketUpdateStatus | Unset = _attrs_field(default=UNSET, converter=_convert_status)
+    priority: TicketUpdatePriority | Unset = _attrs_field(default=UNSET, converter=_convert_priority)
+    assignee_id: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -49,7 +68,6 @@ class TicketUpdate:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if summary is not UNSET:
             field_dict["summary"] = summary
         if description is not UNSET:
@@ -70,19 +88,9 @@ class TicketUpdate:
 
         description = check_json_type(d.pop("description", UNSET), str, "description")
 
-        _status = d.pop("status", UNSET)
-        status: TicketUpdateStatus | Unset
-        if isinstance(_status, Unset):
-            status = UNSET
-        else:
-            status = TicketUpdateStatus(_status)
+        status = parse_enum(d.pop("status", UNSET), TicketUpdateStatus, "status")
 
-        _priority = d.pop("priority", UNSET)
-        priority: TicketUpdatePriority | Unset
-        if isinstance(_priority, Unset):
-            priority = UNSET
-        else:
-            priority = TicketUpdatePriority(_priority)
+        priority = parse_enum(d.pop("priority", UNSET), TicketUpdatePriority, "priority")
 
         assignee_id = check_json_type(d.pop("assignee_id", UNSET), int, "assignee_id")
 

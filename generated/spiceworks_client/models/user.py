@@ -2,15 +2,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.user_role import UserRole
-from ..types import UNSET, Unset, check_json_type
+from ..types import (
+    UNSET,
+    Unset,
+    check_enum,
+    check_json_type,
+    json_type,
+    parse_enum,
+)
 
 T = TypeVar("T", bound="User")
+
+
+def _convert_role(value: UserRole | Literal["admin", "technician", "user"] | Unset) -> UserRole | Unset:
+    return check_enum("User", "role", value, UserRole)
 
 
 @_attrs_define
@@ -28,14 +39,14 @@ class User:
         avatar_url (str | Unset): URL to the user avatar image
     """
 
-    id: int | Unset = UNSET
-    first_name: str | Unset = UNSET
-    last_name: str | Unset = UNSET
-    email: str | Unset = UNSET
-    role: UserRole | Unset = UNSET
-    department: str | Unset = UNSET
-    phone: str | Unset = UNSET
-    avatar_url: str | Unset = UNSET
+    id: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    first_name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    last_name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    email: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    role: UserRole | Unset = _attrs_field(default=UNSET, converter=_convert_role)
+    department: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    phone: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    avatar_url: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,7 +70,6 @@ class User:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if id is not UNSET:
             field_dict["id"] = id
         if first_name is not UNSET:
@@ -90,12 +100,7 @@ class User:
 
         email = check_json_type(d.pop("email", UNSET), str, "email")
 
-        _role = d.pop("role", UNSET)
-        role: UserRole | Unset
-        if isinstance(_role, Unset):
-            role = UNSET
-        else:
-            role = UserRole(_role)
+        role = parse_enum(d.pop("role", UNSET), UserRole, "role")
 
         department = check_json_type(d.pop("department", UNSET), str, "department")
 

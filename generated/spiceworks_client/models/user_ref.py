@@ -7,7 +7,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, check_json_type
+from ..types import (
+    UNSET,
+    Unset,
+    check_json_type,
+    json_type,
+)
 
 T = TypeVar("T", bound="UserRef")
 
@@ -23,10 +28,10 @@ class UserRef:
         email (str | Unset): User email address
     """
 
-    id: int | Unset = UNSET
-    first_name: str | Unset = UNSET
-    last_name: str | Unset = UNSET
-    email: str | Unset = UNSET
+    id: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    first_name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    last_name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    email: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -40,7 +45,6 @@ class UserRef:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if id is not UNSET:
             field_dict["id"] = id
         if first_name is not UNSET:
