@@ -183,7 +183,7 @@ async def test_stock_generated_functions_still_parse() -> None:
         missing = await get_ticket.asyncio_detailed(3, client=client)
         unknown = await get_ticket.asyncio_detailed(2, client=client)
     assert isinstance(found.parsed, GetTicketResponse200)
-    assert str(found.parsed.ticket.status) == "pending"  # type: ignore[union-attr]
+    assert str(found.parsed.ticket.status) == "pending"
     assert isinstance(missing.parsed, Error)
     assert missing.parsed.error == "Ticket not found"
     assert unknown.status_code == 499  # no HTTPStatus(499) crash: not in the standard table

@@ -12,12 +12,17 @@ from ..models.article_api import ArticleApi
 from ..models.article_type import ArticleType
 from ..types import (
     UNSET,
+    MissingFieldError,
     Unset,
     check_datetime,
     check_enum,
     check_json_type,
+    forget_absent,
     isoformat_datetime,
     json_type,
+    model_eq,
+    model_repr,
+    model_state,
     parse_datetime,
     parse_enum,
 )
@@ -30,19 +35,19 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Article")
 
 
-def _convert_created(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+def _convert_created(value: datetime.datetime | str) -> datetime.datetime:
     return check_datetime("Article", "created", value)
 
 
-def _convert_modified(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+def _convert_modified(value: datetime.datetime | str) -> datetime.datetime:
     return check_datetime("Article", "modified", value)
 
 
-def _convert_type_(value: ArticleType | Literal["article"] | Unset) -> ArticleType | Unset:
+def _convert_type_(value: ArticleType | Literal["article"]) -> ArticleType:
     return check_enum("Article", "type_", value, ArticleType)
 
 
-def _convert_api(value: ArticleApi | Literal["itsm"] | Unset) -> ArticleApi | Unset:
+def _convert_api(value: ArticleApi | Literal["itsm"]) -> ArticleApi:
     return check_enum("Article", "api", value, ArticleApi)
 
 
@@ -51,7 +56,12 @@ class Article:
     """A knowledge base article.
 
     Attributes:
-        id (str | Unset): Unique identifier for the article.
+        id (str): Unique identifier for the article.
+        created (datetime.datetime): When the article was created (ISO 8601).
+        modified (datetime.datetime): When the article was modified (ISO 8601).
+        type_ (ArticleType): Always `article`.
+        api (ArticleApi): Always `itsm`.
+        href (str): The absolute URL to get the object's metadata.
         author (None | Unset | UserRef):
         active (bool | Unset): Whether the article is active or not.
         category (str | Unset): Category of the article.
@@ -59,17 +69,17 @@ class Article:
         roles (str | Unset): Who can see the article.
         topic (str | Unset): Topic of the article.
         text (str | Unset): Text of the article.
-        created (datetime.datetime | Unset): When the article was created (ISO 8601).
-        modified (datetime.datetime | Unset): When the article was modified (ISO 8601).
         description (str | Unset): Details about the article.
-        type_ (ArticleType | Unset): Always `article`.
-        api (ArticleApi | Unset): Always `itsm`.
         raw (Raw | Unset): The underlying object retrieved from the service with all fields, including custom fields.
             Sent when `X-Kloudless-Raw-Data: true`.
-        href (str | Unset): The absolute URL to get the object's metadata.
     """
 
-    id: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    id: str = _attrs_field(validator=json_type(str))
+    created: datetime.datetime = _attrs_field(converter=_convert_created)
+    modified: datetime.datetime = _attrs_field(converter=_convert_modified)
+    type_: ArticleType = _attrs_field(converter=_convert_type_)
+    api: ArticleApi = _attrs_field(converter=_convert_api)
+    href: str = _attrs_field(validator=json_type(str))
     author: None | Unset | UserRef = UNSET
     active: bool | Unset = _attrs_field(default=UNSET, validator=json_type(bool))
     category: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
@@ -77,19 +87,38 @@ class Article:
     roles: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     topic: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     text: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
-    created: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_created)
-    modified: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_modified)
     description: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
-    type_: ArticleType | Unset = _attrs_field(default=UNSET, converter=_convert_type_)
-    api: ArticleApi | Unset = _attrs_field(default=UNSET, converter=_convert_api)
     raw: Raw | Unset = UNSET
-    href: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.user_ref import UserRef  # noqa: PLC0415
 
-        id = self.id
+        _self_id = getattr(self, "id", UNSET)
+        id = _self_id
+
+        _self_created = getattr(self, "created", UNSET)
+        created: str | Unset = UNSET
+        if not isinstance(_self_created, Unset):
+            created = isoformat_datetime(_self_created, "created")
+
+        _self_modified = getattr(self, "modified", UNSET)
+        modified: str | Unset = UNSET
+        if not isinstance(_self_modified, Unset):
+            modified = isoformat_datetime(_self_modified, "modified")
+
+        _self_type_ = getattr(self, "type_", UNSET)
+        type_: str | Unset = UNSET
+        if not isinstance(_self_type_, Unset):
+            type_ = _self_type_.value
+
+        _self_api = getattr(self, "api", UNSET)
+        api: str | Unset = UNSET
+        if not isinstance(_self_api, Unset):
+            api = _self_api.value
+
+        _self_href = getattr(self, "href", UNSET)
+        href = _self_href
 
         author: dict[str, Any] | None | Unset
         if isinstance(self.author, Unset):
@@ -111,34 +140,26 @@ class Article:
 
         text = self.text
 
-        created: str | Unset = UNSET
-        if not isinstance(self.created, Unset):
-            created = isoformat_datetime(self.created, "created")
-
-        modified: str | Unset = UNSET
-        if not isinstance(self.modified, Unset):
-            modified = isoformat_datetime(self.modified, "modified")
-
         description = self.description
-
-        type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
-
-        api: str | Unset = UNSET
-        if not isinstance(self.api, Unset):
-            api = self.api.value
 
         raw: dict[str, Any] | Unset = UNSET
         if not isinstance(self.raw, Unset):
             raw = self.raw.to_dict()
 
-        href = self.href
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         if id is not UNSET:
             field_dict["id"] = id
+        if created is not UNSET:
+            field_dict["created"] = created
+        if modified is not UNSET:
+            field_dict["modified"] = modified
+        if type_ is not UNSET:
+            field_dict["type"] = type_
+        if api is not UNSET:
+            field_dict["api"] = api
+        if href is not UNSET:
+            field_dict["href"] = href
         if author is not UNSET:
             field_dict["author"] = author
         if active is not UNSET:
@@ -153,20 +174,10 @@ class Article:
             field_dict["topic"] = topic
         if text is not UNSET:
             field_dict["text"] = text
-        if created is not UNSET:
-            field_dict["created"] = created
-        if modified is not UNSET:
-            field_dict["modified"] = modified
         if description is not UNSET:
             field_dict["description"] = description
-        if type_ is not UNSET:
-            field_dict["type"] = type_
-        if api is not UNSET:
-            field_dict["api"] = api
         if raw is not UNSET:
             field_dict["raw"] = raw
-        if href is not UNSET:
-            field_dict["href"] = href
 
         return field_dict
 
@@ -177,6 +188,16 @@ class Article:
 
         d = dict(src_dict)
         id = check_json_type(d.pop("id", UNSET), str, "id")
+
+        created = parse_datetime(d.pop("created", UNSET), "created")
+
+        modified = parse_datetime(d.pop("modified", UNSET), "modified")
+
+        type_ = parse_enum(d.pop("type", UNSET), ArticleType, "type")
+
+        api = parse_enum(d.pop("api", UNSET), ArticleApi, "api")
+
+        href = check_json_type(d.pop("href", UNSET), str, "href")
 
         def _parse_author(data: object) -> None | Unset | UserRef:
             if data is None:
@@ -207,15 +228,7 @@ class Article:
 
         text = check_json_type(d.pop("text", UNSET), str, "text")
 
-        created = parse_datetime(d.pop("created", UNSET), "created")
-
-        modified = parse_datetime(d.pop("modified", UNSET), "modified")
-
         description = check_json_type(d.pop("description", UNSET), str, "description")
-
-        type_ = parse_enum(d.pop("type", UNSET), ArticleType, "type")
-
-        api = parse_enum(d.pop("api", UNSET), ArticleApi, "api")
 
         _raw = d.pop("raw", UNSET)
         raw: Raw | Unset
@@ -224,10 +237,13 @@ class Article:
         else:
             raw = Raw.from_dict(_raw)
 
-        href = check_json_type(d.pop("href", UNSET), str, "href")
-
         article = cls(
-            id=id,
+            id=cast(Any, id),
+            created=cast(Any, created),
+            modified=cast(Any, modified),
+            type_=cast(Any, type_),
+            api=cast(Any, api),
+            href=cast(Any, href),
             author=author,
             active=active,
             category=category,
@@ -235,17 +251,56 @@ class Article:
             roles=roles,
             topic=topic,
             text=text,
-            created=created,
-            modified=modified,
             description=description,
-            type_=type_,
-            api=api,
             raw=raw,
-            href=href,
+        )
+        forget_absent(
+            article,
+            {
+                "id": id,
+                "created": created,
+                "modified": modified,
+                "type_": type_,
+                "api": api,
+                "href": href,
+            },
         )
 
         article.additional_properties = d
         return article
+
+    # attrs' repr, == and copy read every field; these take a required field
+    # that from_dict left unset as absent instead of raising.
+    def __repr__(self) -> str:
+        return model_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return model_eq(self, other)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return model_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # invisible to type checkers, which keep flagging unknown names
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a required field, after
+            # from_dict found it absent.
+            if name in (
+                "id",
+                "created",
+                "modified",
+                "type_",
+                "api",
+                "href",
+            ):
+                raise MissingFieldError(type(self).__name__, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     @property
     def additional_keys(self) -> list[str]:

@@ -12,12 +12,17 @@ from ..models.asset_api import AssetApi
 from ..models.asset_type import AssetType
 from ..types import (
     UNSET,
+    MissingFieldError,
     Unset,
     check_datetime,
     check_enum,
     check_json_type,
+    forget_absent,
     isoformat_datetime,
     json_type,
+    model_eq,
+    model_repr,
+    model_state,
     parse_datetime,
     parse_enum,
 )
@@ -30,19 +35,19 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Asset")
 
 
-def _convert_created(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+def _convert_created(value: datetime.datetime | str) -> datetime.datetime:
     return check_datetime("Asset", "created", value)
 
 
-def _convert_modified(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+def _convert_modified(value: datetime.datetime | str) -> datetime.datetime:
     return check_datetime("Asset", "modified", value)
 
 
-def _convert_type_(value: AssetType | Literal["asset"] | Unset) -> AssetType | Unset:
+def _convert_type_(value: AssetType | Literal["asset"]) -> AssetType:
     return check_enum("Asset", "type_", value, AssetType)
 
 
-def _convert_api(value: AssetApi | Literal["itsm"] | Unset) -> AssetApi | Unset:
+def _convert_api(value: AssetApi | Literal["itsm"]) -> AssetApi:
     return check_enum("Asset", "api", value, AssetApi)
 
 
@@ -51,43 +56,67 @@ class Asset:
     """An IT asset.
 
     Attributes:
-        id (str | Unset): Unique identifier for the asset.
+        id (str): Unique identifier for the asset.
+        created (datetime.datetime): When the asset was created (ISO 8601).
+        modified (datetime.datetime): When the asset was modified (ISO 8601).
+        type_ (AssetType): Always `asset`.
+        api (AssetApi): Always `itsm`.
+        href (str): The absolute URL to get the object's metadata.
         active (bool | Unset): Whether the asset is active or not.
         assignee (None | Unset | UserRef):
         department (None | str | Unset): Identifier of the related department.
         model (None | str | Unset): Model of the asset.
         name (str | Unset): Name of the asset.
         quantity (int | Unset): Quantity of the asset.
-        created (datetime.datetime | Unset): When the asset was created (ISO 8601).
-        modified (datetime.datetime | Unset): When the asset was modified (ISO 8601).
         description (str | Unset): Details about the asset.
-        type_ (AssetType | Unset): Always `asset`.
-        api (AssetApi | Unset): Always `itsm`.
         raw (Raw | Unset): The underlying object retrieved from the service with all fields, including custom fields.
             Sent when `X-Kloudless-Raw-Data: true`.
-        href (str | Unset): The absolute URL to get the object's metadata.
     """
 
-    id: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    id: str = _attrs_field(validator=json_type(str))
+    created: datetime.datetime = _attrs_field(converter=_convert_created)
+    modified: datetime.datetime = _attrs_field(converter=_convert_modified)
+    type_: AssetType = _attrs_field(converter=_convert_type_)
+    api: AssetApi = _attrs_field(converter=_convert_api)
+    href: str = _attrs_field(validator=json_type(str))
     active: bool | Unset = _attrs_field(default=UNSET, validator=json_type(bool))
     assignee: None | Unset | UserRef = UNSET
     department: None | str | Unset = UNSET
     model: None | str | Unset = UNSET
     name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     quantity: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
-    created: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_created)
-    modified: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_modified)
     description: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
-    type_: AssetType | Unset = _attrs_field(default=UNSET, converter=_convert_type_)
-    api: AssetApi | Unset = _attrs_field(default=UNSET, converter=_convert_api)
     raw: Raw | Unset = UNSET
-    href: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.user_ref import UserRef  # noqa: PLC0415
 
-        id = self.id
+        _self_id = getattr(self, "id", UNSET)
+        id = _self_id
+
+        _self_created = getattr(self, "created", UNSET)
+        created: str | Unset = UNSET
+        if not isinstance(_self_created, Unset):
+            created = isoformat_datetime(_self_created, "created")
+
+        _self_modified = getattr(self, "modified", UNSET)
+        modified: str | Unset = UNSET
+        if not isinstance(_self_modified, Unset):
+            modified = isoformat_datetime(_self_modified, "modified")
+
+        _self_type_ = getattr(self, "type_", UNSET)
+        type_: str | Unset = UNSET
+        if not isinstance(_self_type_, Unset):
+            type_ = _self_type_.value
+
+        _self_api = getattr(self, "api", UNSET)
+        api: str | Unset = UNSET
+        if not isinstance(_self_api, Unset):
+            api = _self_api.value
+
+        _self_href = getattr(self, "href", UNSET)
+        href = _self_href
 
         active = self.active
 
@@ -115,34 +144,26 @@ class Asset:
 
         quantity = self.quantity
 
-        created: str | Unset = UNSET
-        if not isinstance(self.created, Unset):
-            created = isoformat_datetime(self.created, "created")
-
-        modified: str | Unset = UNSET
-        if not isinstance(self.modified, Unset):
-            modified = isoformat_datetime(self.modified, "modified")
-
         description = self.description
-
-        type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
-
-        api: str | Unset = UNSET
-        if not isinstance(self.api, Unset):
-            api = self.api.value
 
         raw: dict[str, Any] | Unset = UNSET
         if not isinstance(self.raw, Unset):
             raw = self.raw.to_dict()
 
-        href = self.href
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         if id is not UNSET:
             field_dict["id"] = id
+        if created is not UNSET:
+            field_dict["created"] = created
+        if modified is not UNSET:
+            field_dict["modified"] = modified
+        if type_ is not UNSET:
+            field_dict["type"] = type_
+        if api is not UNSET:
+            field_dict["api"] = api
+        if href is not UNSET:
+            field_dict["href"] = href
         if active is not UNSET:
             field_dict["active"] = active
         if assignee is not UNSET:
@@ -155,20 +176,10 @@ class Asset:
             field_dict["name"] = name
         if quantity is not UNSET:
             field_dict["quantity"] = quantity
-        if created is not UNSET:
-            field_dict["created"] = created
-        if modified is not UNSET:
-            field_dict["modified"] = modified
         if description is not UNSET:
             field_dict["description"] = description
-        if type_ is not UNSET:
-            field_dict["type"] = type_
-        if api is not UNSET:
-            field_dict["api"] = api
         if raw is not UNSET:
             field_dict["raw"] = raw
-        if href is not UNSET:
-            field_dict["href"] = href
 
         return field_dict
 
@@ -179,6 +190,16 @@ class Asset:
 
         d = dict(src_dict)
         id = check_json_type(d.pop("id", UNSET), str, "id")
+
+        created = parse_datetime(d.pop("created", UNSET), "created")
+
+        modified = parse_datetime(d.pop("modified", UNSET), "modified")
+
+        type_ = parse_enum(d.pop("type", UNSET), AssetType, "type")
+
+        api = parse_enum(d.pop("api", UNSET), AssetApi, "api")
+
+        href = check_json_type(d.pop("href", UNSET), str, "href")
 
         active = check_json_type(d.pop("active", UNSET), bool, "active")
 
@@ -221,15 +242,7 @@ class Asset:
 
         quantity = check_json_type(d.pop("quantity", UNSET), int, "quantity")
 
-        created = parse_datetime(d.pop("created", UNSET), "created")
-
-        modified = parse_datetime(d.pop("modified", UNSET), "modified")
-
         description = check_json_type(d.pop("description", UNSET), str, "description")
-
-        type_ = parse_enum(d.pop("type", UNSET), AssetType, "type")
-
-        api = parse_enum(d.pop("api", UNSET), AssetApi, "api")
 
         _raw = d.pop("raw", UNSET)
         raw: Raw | Unset
@@ -238,27 +251,69 @@ class Asset:
         else:
             raw = Raw.from_dict(_raw)
 
-        href = check_json_type(d.pop("href", UNSET), str, "href")
-
         asset = cls(
-            id=id,
+            id=cast(Any, id),
+            created=cast(Any, created),
+            modified=cast(Any, modified),
+            type_=cast(Any, type_),
+            api=cast(Any, api),
+            href=cast(Any, href),
             active=active,
             assignee=assignee,
             department=department,
             model=model,
             name=name,
             quantity=quantity,
-            created=created,
-            modified=modified,
             description=description,
-            type_=type_,
-            api=api,
             raw=raw,
-            href=href,
+        )
+        forget_absent(
+            asset,
+            {
+                "id": id,
+                "created": created,
+                "modified": modified,
+                "type_": type_,
+                "api": api,
+                "href": href,
+            },
         )
 
         asset.additional_properties = d
         return asset
+
+    # attrs' repr, == and copy read every field; these take a required field
+    # that from_dict left unset as absent instead of raising.
+    def __repr__(self) -> str:
+        return model_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return model_eq(self, other)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return model_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # invisible to type checkers, which keep flagging unknown names
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a required field, after
+            # from_dict found it absent.
+            if name in (
+                "id",
+                "created",
+                "modified",
+                "type_",
+                "api",
+                "href",
+            ):
+                raise MissingFieldError(type(self).__name__, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,10 +11,15 @@ from ..models.generic_object_api import GenericObjectApi
 from ..models.generic_object_type import GenericObjectType
 from ..types import (
     UNSET,
+    MissingFieldError,
     Unset,
     check_enum,
     check_json_type,
+    forget_absent,
     json_type,
+    model_eq,
+    model_repr,
+    model_state,
     parse_enum,
 )
 
@@ -25,11 +30,11 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="GenericObject")
 
 
-def _convert_type_(value: GenericObjectType | Literal["object"] | Unset) -> GenericObjectType | Unset:
+def _convert_type_(value: GenericObjectType | Literal["object"]) -> GenericObjectType:
     return check_enum("GenericObject", "type_", value, GenericObjectType)
 
 
-def _convert_api(value: GenericObjectApi | Literal["itsm"] | Unset) -> GenericObjectApi | Unset:
+def _convert_api(value: GenericObjectApi | Literal["itsm"]) -> GenericObjectApi:
     return check_enum("GenericObject", "api", value, GenericObjectApi)
 
 
@@ -38,37 +43,42 @@ class GenericObject:
     """A generic object of the upstream service.
 
     Attributes:
-        id (str | Unset): Unique identifier for the object.
-        type_ (GenericObjectType | Unset): Always `object`.
-        api (GenericObjectApi | Unset): Always `itsm`.
-        raw (Raw | Unset): The underlying object retrieved from the service with all fields, including custom fields.
-            Sent when `X-Kloudless-Raw-Data: true`.
-        href (str | Unset): The absolute URL to get the object's metadata.
+        id (str): Unique identifier for the object.
+        type_ (GenericObjectType): Always `object`.
+        api (GenericObjectApi): Always `itsm`.
+        raw (Raw): The underlying object retrieved from the service with all fields, including custom fields. Sent when
+            `X-Kloudless-Raw-Data: true`.
+        href (str): The absolute URL to get the object's metadata.
     """
 
-    id: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
-    type_: GenericObjectType | Unset = _attrs_field(default=UNSET, converter=_convert_type_)
-    api: GenericObjectApi | Unset = _attrs_field(default=UNSET, converter=_convert_api)
-    raw: Raw | Unset = UNSET
-    href: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    id: str = _attrs_field(validator=json_type(str))
+    type_: GenericObjectType = _attrs_field(converter=_convert_type_)
+    api: GenericObjectApi = _attrs_field(converter=_convert_api)
+    raw: Raw
+    href: str = _attrs_field(validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = self.id
+        _self_id = getattr(self, "id", UNSET)
+        id = _self_id
 
+        _self_type_ = getattr(self, "type_", UNSET)
         type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
+        if not isinstance(_self_type_, Unset):
+            type_ = _self_type_.value
 
+        _self_api = getattr(self, "api", UNSET)
         api: str | Unset = UNSET
-        if not isinstance(self.api, Unset):
-            api = self.api.value
+        if not isinstance(_self_api, Unset):
+            api = _self_api.value
 
+        _self_raw = getattr(self, "raw", UNSET)
         raw: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.raw, Unset):
-            raw = self.raw.to_dict()
+        if not isinstance(_self_raw, Unset):
+            raw = _self_raw.to_dict()
 
-        href = self.href
+        _self_href = getattr(self, "href", UNSET)
+        href = _self_href
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -106,15 +116,57 @@ class GenericObject:
         href = check_json_type(d.pop("href", UNSET), str, "href")
 
         generic_object = cls(
-            id=id,
-            type_=type_,
-            api=api,
-            raw=raw,
-            href=href,
+            id=cast(Any, id),
+            type_=cast(Any, type_),
+            api=cast(Any, api),
+            raw=cast(Any, raw),
+            href=cast(Any, href),
+        )
+        forget_absent(
+            generic_object,
+            {
+                "id": id,
+                "type_": type_,
+                "api": api,
+                "raw": raw,
+                "href": href,
+            },
         )
 
         generic_object.additional_properties = d
         return generic_object
+
+    # attrs' repr, == and copy read every field; these take a required field
+    # that from_dict left unset as absent instead of raising.
+    def __repr__(self) -> str:
+        return model_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return model_eq(self, other)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return model_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # invisible to type checkers, which keep flagging unknown names
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a required field, after
+            # from_dict found it absent.
+            if name in (
+                "id",
+                "type_",
+                "api",
+                "raw",
+                "href",
+            ):
+                raise MissingFieldError(type(self).__name__, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     @property
     def additional_keys(self) -> list[str]:

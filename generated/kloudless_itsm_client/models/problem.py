@@ -15,12 +15,17 @@ from ..models.problem_type import ProblemType
 from ..models.urgency import Urgency
 from ..types import (
     UNSET,
+    MissingFieldError,
     Unset,
     check_datetime,
     check_enum,
     check_json_type,
+    forget_absent,
     isoformat_datetime,
     json_type,
+    model_eq,
+    model_repr,
+    model_state,
     parse_datetime,
     parse_enum,
 )
@@ -31,6 +36,22 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Problem")
+
+
+def _convert_created(value: datetime.datetime | str) -> datetime.datetime:
+    return check_datetime("Problem", "created", value)
+
+
+def _convert_modified(value: datetime.datetime | str) -> datetime.datetime:
+    return check_datetime("Problem", "modified", value)
+
+
+def _convert_type_(value: ProblemType | Literal["problem"]) -> ProblemType:
+    return check_enum("Problem", "type_", value, ProblemType)
+
+
+def _convert_api(value: ProblemApi | Literal["itsm"]) -> ProblemApi:
+    return check_enum("Problem", "api", value, ProblemApi)
 
 
 def _convert_impact(value: Impact | Literal["low", "medium", "high"] | Unset) -> Impact | Unset:
@@ -45,28 +66,17 @@ def _convert_urgency(value: Urgency | Literal["low", "medium", "high"] | Unset) 
     return check_enum("Problem", "urgency", value, Urgency)
 
 
-def _convert_created(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
-    return check_datetime("Problem", "created", value)
-
-
-def _convert_modified(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
-    return check_datetime("Problem", "modified", value)
-
-
-def _convert_type_(value: ProblemType | Literal["problem"] | Unset) -> ProblemType | Unset:
-    return check_enum("Problem", "type_", value, ProblemType)
-
-
-def _convert_api(value: ProblemApi | Literal["itsm"] | Unset) -> ProblemApi | Unset:
-    return check_enum("Problem", "api", value, ProblemApi)
-
-
 @_attrs_define
 class Problem:
     """The cause of an error in the IT infrastructure.
 
     Attributes:
-        id (str | Unset): Unique identifier for the problem.
+        id (str): Unique identifier for the problem.
+        created (datetime.datetime): When the problem was created (ISO 8601).
+        modified (datetime.datetime): When the problem was last modified (ISO 8601).
+        type_ (ProblemType): Always `problem`.
+        api (ProblemApi): Always `itsm`.
+        href (str): The absolute URL to get the object's metadata.
         change (None | str | Unset): Identifier of the related change request object.
         incident (None | str | Unset): Identifier of the related incident object.
         requester (None | Unset | UserRef):
@@ -80,17 +90,17 @@ class Problem:
         priority (Priority | Unset): Used by the service desk to classify problems by level of importance.
         status (int | Unset): State of the problem.
         urgency (Urgency | Unset): Extent to which the resolution can be delayed.
-        created (datetime.datetime | Unset): When the problem was created (ISO 8601).
-        modified (datetime.datetime | Unset): When the problem was last modified (ISO 8601).
         description (str | Unset): Details about the problem.
-        type_ (ProblemType | Unset): Always `problem`.
-        api (ProblemApi | Unset): Always `itsm`.
         raw (Raw | Unset): The underlying object retrieved from the service with all fields, including custom fields.
             Sent when `X-Kloudless-Raw-Data: true`.
-        href (str | Unset): The absolute URL to get the object's metadata.
     """
 
-    id: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
+    id: str = _attrs_field(validator=json_type(str))
+    created: datetime.datetime = _attrs_field(converter=_convert_created)
+    modified: datetime.datetime = _attrs_field(converter=_convert_modified)
+    type_: ProblemType = _attrs_field(converter=_convert_type_)
+    api: ProblemApi = _attrs_field(converter=_convert_api)
+    href: str = _attrs_field(validator=json_type(str))
     change: None | str | Unset = UNSET
     incident: None | str | Unset = UNSET
     requester: None | Unset | UserRef = UNSET
@@ -104,19 +114,38 @@ class Problem:
     priority: Priority | Unset = _attrs_field(default=UNSET, converter=_convert_priority)
     status: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
     urgency: Urgency | Unset = _attrs_field(default=UNSET, converter=_convert_urgency)
-    created: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_created)
-    modified: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_modified)
     description: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
-    type_: ProblemType | Unset = _attrs_field(default=UNSET, converter=_convert_type_)
-    api: ProblemApi | Unset = _attrs_field(default=UNSET, converter=_convert_api)
     raw: Raw | Unset = UNSET
-    href: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.user_ref import UserRef  # noqa: PLC0415
 
-        id = self.id
+        _self_id = getattr(self, "id", UNSET)
+        id = _self_id
+
+        _self_created = getattr(self, "created", UNSET)
+        created: str | Unset = UNSET
+        if not isinstance(_self_created, Unset):
+            created = isoformat_datetime(_self_created, "created")
+
+        _self_modified = getattr(self, "modified", UNSET)
+        modified: str | Unset = UNSET
+        if not isinstance(_self_modified, Unset):
+            modified = isoformat_datetime(_self_modified, "modified")
+
+        _self_type_ = getattr(self, "type_", UNSET)
+        type_: str | Unset = UNSET
+        if not isinstance(_self_type_, Unset):
+            type_ = _self_type_.value
+
+        _self_api = getattr(self, "api", UNSET)
+        api: str | Unset = UNSET
+        if not isinstance(_self_api, Unset):
+            api = _self_api.value
+
+        _self_href = getattr(self, "href", UNSET)
+        href = _self_href
 
         change: None | str | Unset
         if isinstance(self.change, Unset):
@@ -182,34 +211,26 @@ class Problem:
         if not isinstance(self.urgency, Unset):
             urgency = self.urgency.value
 
-        created: str | Unset = UNSET
-        if not isinstance(self.created, Unset):
-            created = isoformat_datetime(self.created, "created")
-
-        modified: str | Unset = UNSET
-        if not isinstance(self.modified, Unset):
-            modified = isoformat_datetime(self.modified, "modified")
-
         description = self.description
-
-        type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
-
-        api: str | Unset = UNSET
-        if not isinstance(self.api, Unset):
-            api = self.api.value
 
         raw: dict[str, Any] | Unset = UNSET
         if not isinstance(self.raw, Unset):
             raw = self.raw.to_dict()
 
-        href = self.href
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         if id is not UNSET:
             field_dict["id"] = id
+        if created is not UNSET:
+            field_dict["created"] = created
+        if modified is not UNSET:
+            field_dict["modified"] = modified
+        if type_ is not UNSET:
+            field_dict["type"] = type_
+        if api is not UNSET:
+            field_dict["api"] = api
+        if href is not UNSET:
+            field_dict["href"] = href
         if change is not UNSET:
             field_dict["change"] = change
         if incident is not UNSET:
@@ -236,20 +257,10 @@ class Problem:
             field_dict["status"] = status
         if urgency is not UNSET:
             field_dict["urgency"] = urgency
-        if created is not UNSET:
-            field_dict["created"] = created
-        if modified is not UNSET:
-            field_dict["modified"] = modified
         if description is not UNSET:
             field_dict["description"] = description
-        if type_ is not UNSET:
-            field_dict["type"] = type_
-        if api is not UNSET:
-            field_dict["api"] = api
         if raw is not UNSET:
             field_dict["raw"] = raw
-        if href is not UNSET:
-            field_dict["href"] = href
 
         return field_dict
 
@@ -260,6 +271,16 @@ class Problem:
 
         d = dict(src_dict)
         id = check_json_type(d.pop("id", UNSET), str, "id")
+
+        created = parse_datetime(d.pop("created", UNSET), "created")
+
+        modified = parse_datetime(d.pop("modified", UNSET), "modified")
+
+        type_ = parse_enum(d.pop("type", UNSET), ProblemType, "type")
+
+        api = parse_enum(d.pop("api", UNSET), ProblemApi, "api")
+
+        href = check_json_type(d.pop("href", UNSET), str, "href")
 
         def _parse_change(data: object) -> None | str | Unset:
             if data is None:
@@ -361,15 +382,7 @@ class Problem:
 
         urgency = parse_enum(d.pop("urgency", UNSET), Urgency, "urgency")
 
-        created = parse_datetime(d.pop("created", UNSET), "created")
-
-        modified = parse_datetime(d.pop("modified", UNSET), "modified")
-
         description = check_json_type(d.pop("description", UNSET), str, "description")
-
-        type_ = parse_enum(d.pop("type", UNSET), ProblemType, "type")
-
-        api = parse_enum(d.pop("api", UNSET), ProblemApi, "api")
 
         _raw = d.pop("raw", UNSET)
         raw: Raw | Unset
@@ -378,10 +391,13 @@ class Problem:
         else:
             raw = Raw.from_dict(_raw)
 
-        href = check_json_type(d.pop("href", UNSET), str, "href")
-
         problem = cls(
-            id=id,
+            id=cast(Any, id),
+            created=cast(Any, created),
+            modified=cast(Any, modified),
+            type_=cast(Any, type_),
+            api=cast(Any, api),
+            href=cast(Any, href),
             change=change,
             incident=incident,
             requester=requester,
@@ -395,17 +411,56 @@ class Problem:
             priority=priority,
             status=status,
             urgency=urgency,
-            created=created,
-            modified=modified,
             description=description,
-            type_=type_,
-            api=api,
             raw=raw,
-            href=href,
+        )
+        forget_absent(
+            problem,
+            {
+                "id": id,
+                "created": created,
+                "modified": modified,
+                "type_": type_,
+                "api": api,
+                "href": href,
+            },
         )
 
         problem.additional_properties = d
         return problem
+
+    # attrs' repr, == and copy read every field; these take a required field
+    # that from_dict left unset as absent instead of raising.
+    def __repr__(self) -> str:
+        return model_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return model_eq(self, other)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return model_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # invisible to type checkers, which keep flagging unknown names
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a required field, after
+            # from_dict found it absent.
+            if name in (
+                "id",
+                "created",
+                "modified",
+                "type_",
+                "api",
+                "href",
+            ):
+                raise MissingFieldError(type(self).__name__, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     @property
     def additional_keys(self) -> list[str]:

@@ -11,10 +11,15 @@ from ..models.object_list_base_api import ObjectListBaseApi
 from ..models.object_list_base_type import ObjectListBaseType
 from ..types import (
     UNSET,
+    MissingFieldError,
     Unset,
     check_enum,
     check_json_type,
+    forget_absent,
     json_type,
+    model_eq,
+    model_repr,
+    model_state,
     parse_enum,
 )
 
@@ -25,11 +30,11 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ProblemList")
 
 
-def _convert_type_(value: ObjectListBaseType | Literal["object_list"] | Unset) -> ObjectListBaseType | Unset:
+def _convert_type_(value: ObjectListBaseType | Literal["object_list"]) -> ObjectListBaseType:
     return check_enum("ProblemList", "type_", value, ObjectListBaseType)
 
 
-def _convert_api(value: ObjectListBaseApi | Literal["itsm"] | Unset) -> ObjectListBaseApi | Unset:
+def _convert_api(value: ObjectListBaseApi | Literal["itsm"]) -> ObjectListBaseApi:
     return check_enum("ProblemList", "api", value, ObjectListBaseApi)
 
 
@@ -38,61 +43,65 @@ class ProblemList:
     """A page of problems.
 
     Attributes:
+        count (int): Number of objects on this page.
+        page (int | str): Page identifier.
+        next_page (int | None | str): The value to give as the `page` query parameter for the next page; null when there
+            are no more pages.
+        type_ (ObjectListBaseType): Always `object_list`.
+        api (ObjectListBaseApi): Always `itsm`.
+        objects (list[Problem]): The objects on this page.
         total (int | Unset): Total number of objects
-        count (int | Unset): Number of objects on this page.
-        page (int | str | Unset): Page identifier.
-        next_page (int | None | str | Unset): The value to give as the `page` query parameter for the next page; null
-            when there are no more pages.
-        type_ (ObjectListBaseType | Unset): Always `object_list`.
-        api (ObjectListBaseApi | Unset): Always `itsm`.
-        objects (list[Problem] | Unset): The objects on this page.
     """
 
+    count: int = _attrs_field(validator=json_type(int))
+    page: int | str
+    next_page: int | None | str
+    type_: ObjectListBaseType = _attrs_field(converter=_convert_type_)
+    api: ObjectListBaseApi = _attrs_field(converter=_convert_api)
+    objects: list[Problem]
     total: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
-    count: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
-    page: int | str | Unset = UNSET
-    next_page: int | None | str | Unset = UNSET
-    type_: ObjectListBaseType | Unset = _attrs_field(default=UNSET, converter=_convert_type_)
-    api: ObjectListBaseApi | Unset = _attrs_field(default=UNSET, converter=_convert_api)
-    objects: list[Problem] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        total = self.total
+        _self_count = getattr(self, "count", UNSET)
+        count = _self_count
 
-        count = self.count
-
+        _self_page = getattr(self, "page", UNSET)
         page: int | str | Unset
-        if isinstance(self.page, Unset):
+        if isinstance(_self_page, Unset):
             page = UNSET
         else:
-            page = self.page
+            page = _self_page
 
+        _self_next_page = getattr(self, "next_page", UNSET)
         next_page: int | None | str | Unset
-        if isinstance(self.next_page, Unset):
+        if isinstance(_self_next_page, Unset):
             next_page = UNSET
         else:
-            next_page = self.next_page
+            next_page = _self_next_page
 
+        _self_type_ = getattr(self, "type_", UNSET)
         type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
+        if not isinstance(_self_type_, Unset):
+            type_ = _self_type_.value
 
+        _self_api = getattr(self, "api", UNSET)
         api: str | Unset = UNSET
-        if not isinstance(self.api, Unset):
-            api = self.api.value
+        if not isinstance(_self_api, Unset):
+            api = _self_api.value
 
+        _self_objects = getattr(self, "objects", UNSET)
         objects: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.objects, Unset):
+        if not isinstance(_self_objects, Unset):
             objects = []
-            for objects_item_data in self.objects:
+            for objects_item_data in _self_objects:
                 objects_item = objects_item_data.to_dict()
                 objects.append(objects_item)
 
+        total = self.total
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if total is not UNSET:
-            field_dict["total"] = total
         if count is not UNSET:
             field_dict["count"] = count
         if page is not UNSET:
@@ -105,6 +114,8 @@ class ProblemList:
             field_dict["api"] = api
         if objects is not UNSET:
             field_dict["objects"] = objects
+        if total is not UNSET:
+            field_dict["total"] = total
 
         return field_dict
 
@@ -113,8 +124,6 @@ class ProblemList:
         from ..models.problem import Problem  # noqa: PLC0415
 
         d = dict(src_dict)
-        total = check_json_type(d.pop("total", UNSET), int, "total")
-
         count = check_json_type(d.pop("count", UNSET), int, "count")
 
         def _parse_page(data: object) -> int | str | Unset:
@@ -146,18 +155,64 @@ class ProblemList:
 
                 objects.append(objects_item)
 
+        total = check_json_type(d.pop("total", UNSET), int, "total")
+
         problem_list = cls(
+            count=cast(Any, count),
+            page=cast(Any, page),
+            next_page=cast(Any, next_page),
+            type_=cast(Any, type_),
+            api=cast(Any, api),
+            objects=cast(Any, objects),
             total=total,
-            count=count,
-            page=page,
-            next_page=next_page,
-            type_=type_,
-            api=api,
-            objects=objects,
+        )
+        forget_absent(
+            problem_list,
+            {
+                "count": count,
+                "page": page,
+                "next_page": next_page,
+                "type_": type_,
+                "api": api,
+                "objects": objects,
+            },
         )
 
         problem_list.additional_properties = d
         return problem_list
+
+    # attrs' repr, == and copy read every field; these take a required field
+    # that from_dict left unset as absent instead of raising.
+    def __repr__(self) -> str:
+        return model_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return model_eq(self, other)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return model_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # invisible to type checkers, which keep flagging unknown names
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a required field, after
+            # from_dict found it absent.
+            if name in (
+                "count",
+                "page",
+                "next_page",
+                "type_",
+                "api",
+                "objects",
+            ):
+                raise MissingFieldError(type(self).__name__, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     @property
     def additional_keys(self) -> list[str]:
@@ -177,4 +232,4 @@ class ProblemList:
 
     def page_items(self) -> list[Problem]:
         """The items on this page; empty when the server left them out."""
-        return [] if isinstance(self.objects, Unset) else self.objects
+        return cast("list[Problem]", getattr(self, "objects", []))

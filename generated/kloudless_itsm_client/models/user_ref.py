@@ -2,16 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
     UNSET,
+    MissingFieldError,
     Unset,
     check_json_type,
+    forget_absent,
     json_type,
+    model_eq,
+    model_repr,
+    model_state,
 )
 
 T = TypeVar("T", bound="UserRef")
@@ -22,26 +27,27 @@ class UserRef:
     """A user, as read.
 
     Attributes:
+        id (str): The user's id.
         type_ (str | Unset): Always `user`.
         api (str | Unset): The API the user belongs to, e.g. `team`.
-        id (str | Unset): The user's id.
         name (str | Unset): The user's name.
         email (str | Unset): The user's email address.
     """
 
+    id: str = _attrs_field(validator=json_type(str))
     type_: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     api: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
-    id: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     email: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        _self_id = getattr(self, "id", UNSET)
+        id = _self_id
+
         type_ = self.type_
 
         api = self.api
-
-        id = self.id
 
         name = self.name
 
@@ -49,12 +55,12 @@ class UserRef:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        if id is not UNSET:
+            field_dict["id"] = id
         if type_ is not UNSET:
             field_dict["type"] = type_
         if api is not UNSET:
             field_dict["api"] = api
-        if id is not UNSET:
-            field_dict["id"] = id
         if name is not UNSET:
             field_dict["name"] = name
         if email is not UNSET:
@@ -65,26 +71,58 @@ class UserRef:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        id = check_json_type(d.pop("id", UNSET), str, "id")
+
         type_ = check_json_type(d.pop("type", UNSET), str, "type")
 
         api = check_json_type(d.pop("api", UNSET), str, "api")
-
-        id = check_json_type(d.pop("id", UNSET), str, "id")
 
         name = check_json_type(d.pop("name", UNSET), str, "name")
 
         email = check_json_type(d.pop("email", UNSET), str, "email")
 
         user_ref = cls(
+            id=cast(Any, id),
             type_=type_,
             api=api,
-            id=id,
             name=name,
             email=email,
+        )
+        forget_absent(
+            user_ref,
+            {
+                "id": id,
+            },
         )
 
         user_ref.additional_properties = d
         return user_ref
+
+    # attrs' repr, == and copy read every field; these take a required field
+    # that from_dict left unset as absent instead of raising.
+    def __repr__(self) -> str:
+        return model_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return model_eq(self, other)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return model_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # invisible to type checkers, which keep flagging unknown names
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a required field, after
+            # from_dict found it absent.
+            if name in ("id",):
+                raise MissingFieldError(type(self).__name__, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     @property
     def additional_keys(self) -> list[str]:

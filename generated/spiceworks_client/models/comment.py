@@ -3,18 +3,23 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
     UNSET,
+    MissingFieldError,
     Unset,
     check_datetime,
     check_json_type,
+    forget_absent,
     isoformat_datetime,
     json_type,
+    model_eq,
+    model_repr,
+    model_state,
     parse_datetime,
 )
 
@@ -25,7 +30,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Comment")
 
 
-def _convert_created_at(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+def _convert_created_at(value: datetime.datetime | str) -> datetime.datetime:
     return check_datetime("Comment", "created_at", value)
 
 
@@ -34,35 +39,39 @@ class Comment:
     """A comment on a Help Desk ticket
 
     Attributes:
-        id (int | Unset): Unique comment identifier
-        body (str | Unset): The comment text content
-        is_public (bool | Unset): Whether the comment is visible to the ticket requester (true) or internal to
-            technicians only (false)
+        id (int): Unique comment identifier
+        body (str): The comment text content
+        is_public (bool): Whether the comment is visible to the ticket requester (true) or internal to technicians only
+            (false)
+        created_at (datetime.datetime): Timestamp when the comment was created
         author (UserRef | Unset): A brief reference to a Spiceworks user
-        created_at (datetime.datetime | Unset): Timestamp when the comment was created
     """
 
-    id: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
-    body: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
-    is_public: bool | Unset = _attrs_field(default=UNSET, validator=json_type(bool))
+    id: int = _attrs_field(validator=json_type(int))
+    body: str = _attrs_field(validator=json_type(str))
+    is_public: bool = _attrs_field(validator=json_type(bool))
+    created_at: datetime.datetime = _attrs_field(converter=_convert_created_at)
     author: UserRef | Unset = UNSET
-    created_at: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_created_at)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = self.id
+        _self_id = getattr(self, "id", UNSET)
+        id = _self_id
 
-        body = self.body
+        _self_body = getattr(self, "body", UNSET)
+        body = _self_body
 
-        is_public = self.is_public
+        _self_is_public = getattr(self, "is_public", UNSET)
+        is_public = _self_is_public
+
+        _self_created_at = getattr(self, "created_at", UNSET)
+        created_at: str | Unset = UNSET
+        if not isinstance(_self_created_at, Unset):
+            created_at = isoformat_datetime(_self_created_at, "created_at")
 
         author: dict[str, Any] | Unset = UNSET
         if not isinstance(self.author, Unset):
             author = self.author.to_dict()
-
-        created_at: str | Unset = UNSET
-        if not isinstance(self.created_at, Unset):
-            created_at = isoformat_datetime(self.created_at, "created_at")
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -72,10 +81,10 @@ class Comment:
             field_dict["body"] = body
         if is_public is not UNSET:
             field_dict["is_public"] = is_public
-        if author is not UNSET:
-            field_dict["author"] = author
         if created_at is not UNSET:
             field_dict["created_at"] = created_at
+        if author is not UNSET:
+            field_dict["author"] = author
 
         return field_dict
 
@@ -90,6 +99,8 @@ class Comment:
 
         is_public = check_json_type(d.pop("is_public", UNSET), bool, "is_public")
 
+        created_at = parse_datetime(d.pop("created_at", UNSET), "created_at")
+
         _author = d.pop("author", UNSET)
         author: UserRef | Unset
         if isinstance(_author, Unset):
@@ -97,18 +108,56 @@ class Comment:
         else:
             author = UserRef.from_dict(_author)
 
-        created_at = parse_datetime(d.pop("created_at", UNSET), "created_at")
-
         comment = cls(
-            id=id,
-            body=body,
-            is_public=is_public,
+            id=cast(Any, id),
+            body=cast(Any, body),
+            is_public=cast(Any, is_public),
+            created_at=cast(Any, created_at),
             author=author,
-            created_at=created_at,
+        )
+        forget_absent(
+            comment,
+            {
+                "id": id,
+                "body": body,
+                "is_public": is_public,
+                "created_at": created_at,
+            },
         )
 
         comment.additional_properties = d
         return comment
+
+    # attrs' repr, == and copy read every field; these take a required field
+    # that from_dict left unset as absent instead of raising.
+    def __repr__(self) -> str:
+        return model_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return model_eq(self, other)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return model_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # invisible to type checkers, which keep flagging unknown names
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a required field, after
+            # from_dict found it absent.
+            if name in (
+                "id",
+                "body",
+                "is_public",
+                "created_at",
+            ):
+                raise MissingFieldError(type(self).__name__, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
     UNSET,
+    MissingFieldError,
     Unset,
+    forget_absent,
+    model_eq,
+    model_repr,
+    model_state,
 )
 
 if TYPE_CHECKING:
@@ -23,16 +28,17 @@ T = TypeVar("T", bound="CreateTicketResponse201")
 class CreateTicketResponse201:
     """
     Attributes:
-        ticket (Ticket | Unset): A Spiceworks Help Desk support ticket
+        ticket (Ticket): A Spiceworks Help Desk support ticket
     """
 
-    ticket: Ticket | Unset = UNSET
+    ticket: Ticket
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        _self_ticket = getattr(self, "ticket", UNSET)
         ticket: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.ticket, Unset):
-            ticket = self.ticket.to_dict()
+        if not isinstance(_self_ticket, Unset):
+            ticket = _self_ticket.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -54,11 +60,43 @@ class CreateTicketResponse201:
             ticket = Ticket.from_dict(_ticket)
 
         create_ticket_response_201 = cls(
-            ticket=ticket,
+            ticket=cast(Any, ticket),
+        )
+        forget_absent(
+            create_ticket_response_201,
+            {
+                "ticket": ticket,
+            },
         )
 
         create_ticket_response_201.additional_properties = d
         return create_ticket_response_201
+
+    # attrs' repr, == and copy read every field; these take a required field
+    # that from_dict left unset as absent instead of raising.
+    def __repr__(self) -> str:
+        return model_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return model_eq(self, other)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return model_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # invisible to type checkers, which keep flagging unknown names
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a required field, after
+            # from_dict found it absent.
+            if name in ("ticket",):
+                raise MissingFieldError(type(self).__name__, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,12 +11,17 @@ from attrs import field as _attrs_field
 from ..models.device_type import DeviceType
 from ..types import (
     UNSET,
+    MissingFieldError,
     Unset,
     check_datetime,
     check_enum,
     check_json_type,
+    forget_absent,
     isoformat_datetime,
     json_type,
+    model_eq,
+    model_repr,
+    model_state,
     parse_datetime,
     parse_enum,
 )
@@ -25,8 +30,8 @@ T = TypeVar("T", bound="Device")
 
 
 def _convert_type_(
-    value: DeviceType | Literal["workstation", "server", "network", "printer", "mobile", "unknown"] | Unset,
-) -> DeviceType | Unset:
+    value: DeviceType | Literal["workstation", "server", "network", "printer", "mobile", "unknown"],
+) -> DeviceType:
     return check_enum("Device", "type_", value, DeviceType)
 
 
@@ -39,9 +44,9 @@ class Device:
     """A managed IT device in the Spiceworks inventory
 
     Attributes:
-        id (int | Unset): Unique device identifier
-        name (str | Unset): Device hostname or display name
-        type_ (DeviceType | Unset): Device type classification
+        id (int): Unique device identifier
+        name (str): Device hostname or display name
+        type_ (DeviceType): Device type classification
         manufacturer (str | Unset): Device manufacturer name
         model (str | Unset): Device model name
         serial_number (str | Unset): Device serial number
@@ -52,9 +57,9 @@ class Device:
         last_seen_at (datetime.datetime | Unset): Timestamp when the device was last detected on the network
     """
 
-    id: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
-    name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
-    type_: DeviceType | Unset = _attrs_field(default=UNSET, converter=_convert_type_)
+    id: int = _attrs_field(validator=json_type(int))
+    name: str = _attrs_field(validator=json_type(str))
+    type_: DeviceType = _attrs_field(converter=_convert_type_)
     manufacturer: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     model: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     serial_number: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
@@ -66,13 +71,16 @@ class Device:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = self.id
+        _self_id = getattr(self, "id", UNSET)
+        id = _self_id
 
-        name = self.name
+        _self_name = getattr(self, "name", UNSET)
+        name = _self_name
 
+        _self_type_ = getattr(self, "type_", UNSET)
         type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
+        if not isinstance(_self_type_, Unset):
+            type_ = _self_type_.value
 
         manufacturer = self.manufacturer
 
@@ -145,9 +153,9 @@ class Device:
         last_seen_at = parse_datetime(d.pop("last_seen_at", UNSET), "last_seen_at")
 
         device = cls(
-            id=id,
-            name=name,
-            type_=type_,
+            id=cast(Any, id),
+            name=cast(Any, name),
+            type_=cast(Any, type_),
             manufacturer=manufacturer,
             model=model,
             serial_number=serial_number,
@@ -157,9 +165,47 @@ class Device:
             os_version=os_version,
             last_seen_at=last_seen_at,
         )
+        forget_absent(
+            device,
+            {
+                "id": id,
+                "name": name,
+                "type_": type_,
+            },
+        )
 
         device.additional_properties = d
         return device
+
+    # attrs' repr, == and copy read every field; these take a required field
+    # that from_dict left unset as absent instead of raising.
+    def __repr__(self) -> str:
+        return model_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return model_eq(self, other)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return model_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # invisible to type checkers, which keep flagging unknown names
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a required field, after
+            # from_dict found it absent.
+            if name in (
+                "id",
+                "name",
+                "type_",
+            ):
+                raise MissingFieldError(type(self).__name__, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,13 +11,18 @@ from attrs import field as _attrs_field
 from ..models.device_type import DeviceType
 from ..types import (
     UNSET,
+    MissingFieldError,
     Unset,
     check_date,
     check_datetime,
     check_enum,
     check_json_type,
+    forget_absent,
     isoformat_datetime,
     json_type,
+    model_eq,
+    model_repr,
+    model_state,
     parse_date,
     parse_datetime,
     parse_enum,
@@ -31,8 +36,8 @@ T = TypeVar("T", bound="DeviceDetail")
 
 
 def _convert_type_(
-    value: DeviceType | Literal["workstation", "server", "network", "printer", "mobile", "unknown"] | Unset,
-) -> DeviceType | Unset:
+    value: DeviceType | Literal["workstation", "server", "network", "printer", "mobile", "unknown"],
+) -> DeviceType:
     return check_enum("DeviceDetail", "type_", value, DeviceType)
 
 
@@ -48,9 +53,9 @@ def _convert_warranty_expiry(value: datetime.date | str | Unset) -> datetime.dat
 class DeviceDetail:
     """
     Attributes:
-        id (int | Unset): Unique device identifier
-        name (str | Unset): Device hostname or display name
-        type_ (DeviceType | Unset): Device type classification
+        id (int): Unique device identifier
+        name (str): Device hostname or display name
+        type_ (DeviceType): Device type classification
         manufacturer (str | Unset): Device manufacturer name
         model (str | Unset): Device model name
         serial_number (str | Unset): Device serial number
@@ -66,9 +71,9 @@ class DeviceDetail:
         warranty_expiry (datetime.date | Unset): Device warranty expiration date
     """
 
-    id: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
-    name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
-    type_: DeviceType | Unset = _attrs_field(default=UNSET, converter=_convert_type_)
+    id: int = _attrs_field(validator=json_type(int))
+    name: str = _attrs_field(validator=json_type(str))
+    type_: DeviceType = _attrs_field(converter=_convert_type_)
     manufacturer: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     model: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     serial_number: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
@@ -85,13 +90,16 @@ class DeviceDetail:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = self.id
+        _self_id = getattr(self, "id", UNSET)
+        id = _self_id
 
-        name = self.name
+        _self_name = getattr(self, "name", UNSET)
+        name = _self_name
 
+        _self_type_ = getattr(self, "type_", UNSET)
         type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
+        if not isinstance(_self_type_, Unset):
+            type_ = _self_type_.value
 
         manufacturer = self.manufacturer
 
@@ -210,9 +218,9 @@ class DeviceDetail:
         warranty_expiry = parse_date(d.pop("warranty_expiry", UNSET), "warranty_expiry")
 
         device_detail = cls(
-            id=id,
-            name=name,
-            type_=type_,
+            id=cast(Any, id),
+            name=cast(Any, name),
+            type_=cast(Any, type_),
             manufacturer=manufacturer,
             model=model,
             serial_number=serial_number,
@@ -227,9 +235,47 @@ class DeviceDetail:
             software=software,
             warranty_expiry=warranty_expiry,
         )
+        forget_absent(
+            device_detail,
+            {
+                "id": id,
+                "name": name,
+                "type_": type_,
+            },
+        )
 
         device_detail.additional_properties = d
         return device_detail
+
+    # attrs' repr, == and copy read every field; these take a required field
+    # that from_dict left unset as absent instead of raising.
+    def __repr__(self) -> str:
+        return model_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return model_eq(self, other)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return model_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # invisible to type checkers, which keep flagging unknown names
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a required field, after
+            # from_dict found it absent.
+            if name in (
+                "id",
+                "name",
+                "type_",
+            ):
+                raise MissingFieldError(type(self).__name__, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     @property
     def additional_keys(self) -> list[str]:

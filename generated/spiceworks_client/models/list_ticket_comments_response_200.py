@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
     UNSET,
+    MissingFieldError,
     Unset,
+    forget_absent,
+    model_eq,
+    model_repr,
+    model_state,
 )
 
 if TYPE_CHECKING:
@@ -23,17 +28,18 @@ T = TypeVar("T", bound="ListTicketCommentsResponse200")
 class ListTicketCommentsResponse200:
     """
     Attributes:
-        comments (list[Comment] | Unset):
+        comments (list[Comment]):
     """
 
-    comments: list[Comment] | Unset = UNSET
+    comments: list[Comment]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        _self_comments = getattr(self, "comments", UNSET)
         comments: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.comments, Unset):
+        if not isinstance(_self_comments, Unset):
             comments = []
-            for comments_item_data in self.comments:
+            for comments_item_data in _self_comments:
                 comments_item = comments_item_data.to_dict()
                 comments.append(comments_item)
 
@@ -59,11 +65,43 @@ class ListTicketCommentsResponse200:
                 comments.append(comments_item)
 
         list_ticket_comments_response_200 = cls(
-            comments=comments,
+            comments=cast(Any, comments),
+        )
+        forget_absent(
+            list_ticket_comments_response_200,
+            {
+                "comments": comments,
+            },
         )
 
         list_ticket_comments_response_200.additional_properties = d
         return list_ticket_comments_response_200
+
+    # attrs' repr, == and copy read every field; these take a required field
+    # that from_dict left unset as absent instead of raising.
+    def __repr__(self) -> str:
+        return model_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return model_eq(self, other)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return model_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # invisible to type checkers, which keep flagging unknown names
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a required field, after
+            # from_dict found it absent.
+            if name in ("comments",):
+                raise MissingFieldError(type(self).__name__, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
     UNSET,
+    MissingFieldError,
     Unset,
+    forget_absent,
+    model_eq,
+    model_repr,
+    model_state,
 )
 
 if TYPE_CHECKING:
@@ -24,25 +29,27 @@ T = TypeVar("T", bound="ListUsersResponse200")
 class ListUsersResponse200:
     """
     Attributes:
-        users (list[User] | Unset):
-        meta (PaginationMeta | Unset): Pagination metadata for list responses
+        users (list[User]):
+        meta (PaginationMeta): Pagination metadata for list responses
     """
 
-    users: list[User] | Unset = UNSET
-    meta: PaginationMeta | Unset = UNSET
+    users: list[User]
+    meta: PaginationMeta
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        _self_users = getattr(self, "users", UNSET)
         users: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.users, Unset):
+        if not isinstance(_self_users, Unset):
             users = []
-            for users_item_data in self.users:
+            for users_item_data in _self_users:
                 users_item = users_item_data.to_dict()
                 users.append(users_item)
 
+        _self_meta = getattr(self, "meta", UNSET)
         meta: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.meta, Unset):
-            meta = self.meta.to_dict()
+        if not isinstance(_self_meta, Unset):
+            meta = _self_meta.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -76,12 +83,48 @@ class ListUsersResponse200:
             meta = PaginationMeta.from_dict(_meta)
 
         list_users_response_200 = cls(
-            users=users,
-            meta=meta,
+            users=cast(Any, users),
+            meta=cast(Any, meta),
+        )
+        forget_absent(
+            list_users_response_200,
+            {
+                "users": users,
+                "meta": meta,
+            },
         )
 
         list_users_response_200.additional_properties = d
         return list_users_response_200
+
+    # attrs' repr, == and copy read every field; these take a required field
+    # that from_dict left unset as absent instead of raising.
+    def __repr__(self) -> str:
+        return model_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return model_eq(self, other)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return model_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # invisible to type checkers, which keep flagging unknown names
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a required field, after
+            # from_dict found it absent.
+            if name in (
+                "users",
+                "meta",
+            ):
+                raise MissingFieldError(type(self).__name__, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     @property
     def additional_keys(self) -> list[str]:
@@ -101,4 +144,4 @@ class ListUsersResponse200:
 
     def page_items(self) -> list[User]:
         """The items on this page; empty when the server left them out."""
-        return [] if isinstance(self.users, Unset) else self.users
+        return cast("list[User]", getattr(self, "users", []))

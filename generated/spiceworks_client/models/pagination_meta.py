@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
     UNSET,
-    Unset,
+    MissingFieldError,
     check_json_type,
+    forget_absent,
     json_type,
+    model_eq,
+    model_repr,
+    model_state,
 )
 
 T = TypeVar("T", bound="PaginationMeta")
@@ -22,26 +26,30 @@ class PaginationMeta:
     """Pagination metadata for list responses
 
     Attributes:
-        current_page (int | Unset): Current page number
-        total_pages (int | Unset): Total number of pages
-        total_count (int | Unset): Total number of items
-        per_page (int | Unset): Items per page
+        current_page (int): Current page number
+        total_pages (int): Total number of pages
+        total_count (int): Total number of items
+        per_page (int): Items per page
     """
 
-    current_page: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
-    total_pages: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
-    total_count: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
-    per_page: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    current_page: int = _attrs_field(validator=json_type(int))
+    total_pages: int = _attrs_field(validator=json_type(int))
+    total_count: int = _attrs_field(validator=json_type(int))
+    per_page: int = _attrs_field(validator=json_type(int))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        current_page = self.current_page
+        _self_current_page = getattr(self, "current_page", UNSET)
+        current_page = _self_current_page
 
-        total_pages = self.total_pages
+        _self_total_pages = getattr(self, "total_pages", UNSET)
+        total_pages = _self_total_pages
 
-        total_count = self.total_count
+        _self_total_count = getattr(self, "total_count", UNSET)
+        total_count = _self_total_count
 
-        per_page = self.per_page
+        _self_per_page = getattr(self, "per_page", UNSET)
+        per_page = _self_per_page
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -68,14 +76,54 @@ class PaginationMeta:
         per_page = check_json_type(d.pop("per_page", UNSET), int, "per_page")
 
         pagination_meta = cls(
-            current_page=current_page,
-            total_pages=total_pages,
-            total_count=total_count,
-            per_page=per_page,
+            current_page=cast(Any, current_page),
+            total_pages=cast(Any, total_pages),
+            total_count=cast(Any, total_count),
+            per_page=cast(Any, per_page),
+        )
+        forget_absent(
+            pagination_meta,
+            {
+                "current_page": current_page,
+                "total_pages": total_pages,
+                "total_count": total_count,
+                "per_page": per_page,
+            },
         )
 
         pagination_meta.additional_properties = d
         return pagination_meta
+
+    # attrs' repr, == and copy read every field; these take a required field
+    # that from_dict left unset as absent instead of raising.
+    def __repr__(self) -> str:
+        return model_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return model_eq(self, other)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return model_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # invisible to type checkers, which keep flagging unknown names
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a required field, after
+            # from_dict found it absent.
+            if name in (
+                "current_page",
+                "total_pages",
+                "total_count",
+                "per_page",
+            ):
+                raise MissingFieldError(type(self).__name__, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     @property
     def additional_keys(self) -> list[str]:

@@ -12,13 +12,18 @@ from ..models.ticket_priority import TicketPriority
 from ..models.ticket_status import TicketStatus
 from ..types import (
     UNSET,
+    MissingFieldError,
     Unset,
     check_date,
     check_datetime,
     check_enum,
     check_json_type,
+    forget_absent,
     isoformat_datetime,
     json_type,
+    model_eq,
+    model_repr,
+    model_state,
     parse_date,
     parse_datetime,
     parse_enum,
@@ -32,21 +37,19 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="TicketDetail")
 
 
-def _convert_status(value: TicketStatus | Literal["open", "in_progress", "closed"] | Unset) -> TicketStatus | Unset:
+def _convert_status(value: TicketStatus | Literal["open", "in_progress", "closed"]) -> TicketStatus:
     return check_enum("TicketDetail", "status", value, TicketStatus)
 
 
-def _convert_priority(
-    value: TicketPriority | Literal["low", "medium", "high", "urgent"] | Unset,
-) -> TicketPriority | Unset:
+def _convert_priority(value: TicketPriority | Literal["low", "medium", "high", "urgent"]) -> TicketPriority:
     return check_enum("TicketDetail", "priority", value, TicketPriority)
 
 
-def _convert_created_at(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+def _convert_created_at(value: datetime.datetime | str) -> datetime.datetime:
     return check_datetime("TicketDetail", "created_at", value)
 
 
-def _convert_updated_at(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+def _convert_updated_at(value: datetime.datetime | str) -> datetime.datetime:
     return check_datetime("TicketDetail", "updated_at", value)
 
 
@@ -58,28 +61,28 @@ def _convert_due_date(value: datetime.date | str | Unset) -> datetime.date | Uns
 class TicketDetail:
     """
     Attributes:
-        id (int | Unset): Unique ticket identifier
-        summary (str | Unset): Brief description of the ticket issue
-        status (TicketStatus | Unset): Current ticket status
-        priority (TicketPriority | Unset): Ticket priority level
+        id (int): Unique ticket identifier
+        summary (str): Brief description of the ticket issue
+        status (TicketStatus): Current ticket status
+        priority (TicketPriority): Ticket priority level
+        created_at (datetime.datetime): Timestamp when the ticket was created
+        updated_at (datetime.datetime): Timestamp when the ticket was last updated
         assignee (UserRef | Unset): A brief reference to a Spiceworks user
         creator (UserRef | Unset): A brief reference to a Spiceworks user
-        created_at (datetime.datetime | Unset): Timestamp when the ticket was created
-        updated_at (datetime.datetime | Unset): Timestamp when the ticket was last updated
         due_date (datetime.date | Unset): Optional due date for the ticket
         description (str | Unset): Full description of the ticket issue
         comments (list[Comment] | Unset):
         tags (list[str] | Unset): Tags associated with the ticket
     """
 
-    id: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
-    summary: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
-    status: TicketStatus | Unset = _attrs_field(default=UNSET, converter=_convert_status)
-    priority: TicketPriority | Unset = _attrs_field(default=UNSET, converter=_convert_priority)
+    id: int = _attrs_field(validator=json_type(int))
+    summary: str = _attrs_field(validator=json_type(str))
+    status: TicketStatus = _attrs_field(converter=_convert_status)
+    priority: TicketPriority = _attrs_field(converter=_convert_priority)
+    created_at: datetime.datetime = _attrs_field(converter=_convert_created_at)
+    updated_at: datetime.datetime = _attrs_field(converter=_convert_updated_at)
     assignee: UserRef | Unset = UNSET
     creator: UserRef | Unset = UNSET
-    created_at: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_created_at)
-    updated_at: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_updated_at)
     due_date: datetime.date | Unset = _attrs_field(default=UNSET, converter=_convert_due_date)
     description: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     comments: list[Comment] | Unset = UNSET
@@ -87,17 +90,31 @@ class TicketDetail:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = self.id
+        _self_id = getattr(self, "id", UNSET)
+        id = _self_id
 
-        summary = self.summary
+        _self_summary = getattr(self, "summary", UNSET)
+        summary = _self_summary
 
+        _self_status = getattr(self, "status", UNSET)
         status: str | Unset = UNSET
-        if not isinstance(self.status, Unset):
-            status = self.status.value
+        if not isinstance(_self_status, Unset):
+            status = _self_status.value
 
+        _self_priority = getattr(self, "priority", UNSET)
         priority: str | Unset = UNSET
-        if not isinstance(self.priority, Unset):
-            priority = self.priority.value
+        if not isinstance(_self_priority, Unset):
+            priority = _self_priority.value
+
+        _self_created_at = getattr(self, "created_at", UNSET)
+        created_at: str | Unset = UNSET
+        if not isinstance(_self_created_at, Unset):
+            created_at = isoformat_datetime(_self_created_at, "created_at")
+
+        _self_updated_at = getattr(self, "updated_at", UNSET)
+        updated_at: str | Unset = UNSET
+        if not isinstance(_self_updated_at, Unset):
+            updated_at = isoformat_datetime(_self_updated_at, "updated_at")
 
         assignee: dict[str, Any] | Unset = UNSET
         if not isinstance(self.assignee, Unset):
@@ -106,14 +123,6 @@ class TicketDetail:
         creator: dict[str, Any] | Unset = UNSET
         if not isinstance(self.creator, Unset):
             creator = self.creator.to_dict()
-
-        created_at: str | Unset = UNSET
-        if not isinstance(self.created_at, Unset):
-            created_at = isoformat_datetime(self.created_at, "created_at")
-
-        updated_at: str | Unset = UNSET
-        if not isinstance(self.updated_at, Unset):
-            updated_at = isoformat_datetime(self.updated_at, "updated_at")
 
         due_date: str | Unset = UNSET
         if not isinstance(self.due_date, Unset):
@@ -142,14 +151,14 @@ class TicketDetail:
             field_dict["status"] = status
         if priority is not UNSET:
             field_dict["priority"] = priority
-        if assignee is not UNSET:
-            field_dict["assignee"] = assignee
-        if creator is not UNSET:
-            field_dict["creator"] = creator
         if created_at is not UNSET:
             field_dict["created_at"] = created_at
         if updated_at is not UNSET:
             field_dict["updated_at"] = updated_at
+        if assignee is not UNSET:
+            field_dict["assignee"] = assignee
+        if creator is not UNSET:
+            field_dict["creator"] = creator
         if due_date is not UNSET:
             field_dict["due_date"] = due_date
         if description is not UNSET:
@@ -175,6 +184,10 @@ class TicketDetail:
 
         priority = parse_enum(d.pop("priority", UNSET), TicketPriority, "priority")
 
+        created_at = parse_datetime(d.pop("created_at", UNSET), "created_at")
+
+        updated_at = parse_datetime(d.pop("updated_at", UNSET), "updated_at")
+
         _assignee = d.pop("assignee", UNSET)
         assignee: UserRef | Unset
         if isinstance(_assignee, Unset):
@@ -188,10 +201,6 @@ class TicketDetail:
             creator = UNSET
         else:
             creator = UserRef.from_dict(_creator)
-
-        created_at = parse_datetime(d.pop("created_at", UNSET), "created_at")
-
-        updated_at = parse_datetime(d.pop("updated_at", UNSET), "updated_at")
 
         due_date = parse_date(d.pop("due_date", UNSET), "due_date")
 
@@ -209,22 +218,66 @@ class TicketDetail:
         tags = cast(list[str], d.pop("tags", UNSET))
 
         ticket_detail = cls(
-            id=id,
-            summary=summary,
-            status=status,
-            priority=priority,
+            id=cast(Any, id),
+            summary=cast(Any, summary),
+            status=cast(Any, status),
+            priority=cast(Any, priority),
+            created_at=cast(Any, created_at),
+            updated_at=cast(Any, updated_at),
             assignee=assignee,
             creator=creator,
-            created_at=created_at,
-            updated_at=updated_at,
             due_date=due_date,
             description=description,
             comments=comments,
             tags=tags,
         )
+        forget_absent(
+            ticket_detail,
+            {
+                "id": id,
+                "summary": summary,
+                "status": status,
+                "priority": priority,
+                "created_at": created_at,
+                "updated_at": updated_at,
+            },
+        )
 
         ticket_detail.additional_properties = d
         return ticket_detail
+
+    # attrs' repr, == and copy read every field; these take a required field
+    # that from_dict left unset as absent instead of raising.
+    def __repr__(self) -> str:
+        return model_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return model_eq(self, other)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return model_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # invisible to type checkers, which keep flagging unknown names
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a required field, after
+            # from_dict found it absent.
+            if name in (
+                "id",
+                "summary",
+                "status",
+                "priority",
+                "created_at",
+                "updated_at",
+            ):
+                raise MissingFieldError(type(self).__name__, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     @property
     def additional_keys(self) -> list[str]:

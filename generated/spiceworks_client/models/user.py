@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -10,17 +10,22 @@ from attrs import field as _attrs_field
 from ..models.user_role import UserRole
 from ..types import (
     UNSET,
+    MissingFieldError,
     Unset,
     check_enum,
     check_json_type,
+    forget_absent,
     json_type,
+    model_eq,
+    model_repr,
+    model_state,
     parse_enum,
 )
 
 T = TypeVar("T", bound="User")
 
 
-def _convert_role(value: UserRole | Literal["admin", "technician", "user"] | Unset) -> UserRole | Unset:
+def _convert_role(value: UserRole | Literal["admin", "technician", "user"]) -> UserRole:
     return check_enum("User", "role", value, UserRole)
 
 
@@ -29,38 +34,43 @@ class User:
     """A Spiceworks platform user or technician
 
     Attributes:
-        id (int | Unset): Unique user identifier
-        first_name (str | Unset): User first name
-        last_name (str | Unset): User last name
-        email (str | Unset): User email address
-        role (UserRole | Unset): User role in the platform
+        id (int): Unique user identifier
+        first_name (str): User first name
+        last_name (str): User last name
+        email (str): User email address
+        role (UserRole): User role in the platform
         department (str | Unset): User department
         phone (str | Unset): User phone number
         avatar_url (str | Unset): URL to the user avatar image
     """
 
-    id: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
-    first_name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
-    last_name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
-    email: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
-    role: UserRole | Unset = _attrs_field(default=UNSET, converter=_convert_role)
+    id: int = _attrs_field(validator=json_type(int))
+    first_name: str = _attrs_field(validator=json_type(str))
+    last_name: str = _attrs_field(validator=json_type(str))
+    email: str = _attrs_field(validator=json_type(str))
+    role: UserRole = _attrs_field(converter=_convert_role)
     department: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     phone: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     avatar_url: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = self.id
+        _self_id = getattr(self, "id", UNSET)
+        id = _self_id
 
-        first_name = self.first_name
+        _self_first_name = getattr(self, "first_name", UNSET)
+        first_name = _self_first_name
 
-        last_name = self.last_name
+        _self_last_name = getattr(self, "last_name", UNSET)
+        last_name = _self_last_name
 
-        email = self.email
+        _self_email = getattr(self, "email", UNSET)
+        email = _self_email
 
+        _self_role = getattr(self, "role", UNSET)
         role: str | Unset = UNSET
-        if not isinstance(self.role, Unset):
-            role = self.role.value
+        if not isinstance(_self_role, Unset):
+            role = _self_role.value
 
         department = self.department
 
@@ -109,18 +119,60 @@ class User:
         avatar_url = check_json_type(d.pop("avatar_url", UNSET), str, "avatar_url")
 
         user = cls(
-            id=id,
-            first_name=first_name,
-            last_name=last_name,
-            email=email,
-            role=role,
+            id=cast(Any, id),
+            first_name=cast(Any, first_name),
+            last_name=cast(Any, last_name),
+            email=cast(Any, email),
+            role=cast(Any, role),
             department=department,
             phone=phone,
             avatar_url=avatar_url,
         )
+        forget_absent(
+            user,
+            {
+                "id": id,
+                "first_name": first_name,
+                "last_name": last_name,
+                "email": email,
+                "role": role,
+            },
+        )
 
         user.additional_properties = d
         return user
+
+    # attrs' repr, == and copy read every field; these take a required field
+    # that from_dict left unset as absent instead of raising.
+    def __repr__(self) -> str:
+        return model_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return model_eq(self, other)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return model_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # invisible to type checkers, which keep flagging unknown names
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a required field, after
+            # from_dict found it absent.
+            if name in (
+                "id",
+                "first_name",
+                "last_name",
+                "email",
+                "role",
+            ):
+                raise MissingFieldError(type(self).__name__, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     @property
     def additional_keys(self) -> list[str]:

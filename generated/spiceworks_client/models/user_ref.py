@@ -2,16 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
     UNSET,
+    MissingFieldError,
     Unset,
     check_json_type,
+    forget_absent,
     json_type,
+    model_eq,
+    model_repr,
+    model_state,
 )
 
 T = TypeVar("T", bound="UserRef")
@@ -22,20 +27,21 @@ class UserRef:
     """A brief reference to a Spiceworks user
 
     Attributes:
-        id (int | Unset): Unique user identifier
+        id (int): Unique user identifier
         first_name (str | Unset): User first name
         last_name (str | Unset): User last name
         email (str | Unset): User email address
     """
 
-    id: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
+    id: int = _attrs_field(validator=json_type(int))
     first_name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     last_name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     email: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = self.id
+        _self_id = getattr(self, "id", UNSET)
+        id = _self_id
 
         first_name = self.first_name
 
@@ -68,14 +74,46 @@ class UserRef:
         email = check_json_type(d.pop("email", UNSET), str, "email")
 
         user_ref = cls(
-            id=id,
+            id=cast(Any, id),
             first_name=first_name,
             last_name=last_name,
             email=email,
         )
+        forget_absent(
+            user_ref,
+            {
+                "id": id,
+            },
+        )
 
         user_ref.additional_properties = d
         return user_ref
+
+    # attrs' repr, == and copy read every field; these take a required field
+    # that from_dict left unset as absent instead of raising.
+    def __repr__(self) -> str:
+        return model_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return model_eq(self, other)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return model_state(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    if not TYPE_CHECKING:  # invisible to type checkers, which keep flagging unknown names
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only when normal lookup fails: for a required field, after
+            # from_dict found it absent.
+            if name in ("id",):
+                raise MissingFieldError(type(self).__name__, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     @property
     def additional_keys(self) -> list[str]:

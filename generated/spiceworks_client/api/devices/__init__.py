@@ -44,8 +44,8 @@ class DevicesApi:
         Args:
             type_ (ListDevicesType | Literal["workstation", "server", "network", "printer",
                 "mobile"] | Unset):
-            page (int | Unset): Default: 1.
-            per_page (int | Unset): Default: 25. At most 100.
+            page (int | Unset): Default: 1. At least 1.
+            per_page (int | Unset): Default: 25. Between 1 and 100.
 
         Returns:
             ListDevicesResponse200
@@ -81,8 +81,8 @@ class DevicesApi:
         Args:
             type_ (ListDevicesType | Literal["workstation", "server", "network", "printer",
                 "mobile"] | Unset):
-            page (int | Unset): Default: 1.
-            per_page (int | Unset): Default: 25. At most 100.
+            page (int | Unset): Default: 1. At least 1.
+            per_page (int | Unset): Default: 25. Between 1 and 100.
 
         Returns:
             Response[ListDevicesResponse200]
@@ -95,8 +95,8 @@ class DevicesApi:
 
         """
         type_ = check_enum("list_devices", "type_", type_, ListDevicesType)
-        page = check_argument("list_devices", "page", page, int)
-        per_page = check_argument("list_devices", "per_page", per_page, int, maximum=100)
+        page = check_argument("list_devices", "page", page, int, minimum=1)
+        per_page = check_argument("list_devices", "per_page", per_page, int, minimum=1, maximum=100)
 
         response, parsed = await self._invoker.invoke(
             "list_devices",

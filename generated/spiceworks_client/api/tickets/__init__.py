@@ -53,8 +53,8 @@ class TicketsApi:
         Args:
             status (ListTicketsStatus | Literal["open", "closed", "in_progress"] | Unset):
             assigned_to (int | Unset):
-            page (int | Unset): Default: 1.
-            per_page (int | Unset): Default: 25. At most 100.
+            page (int | Unset): Default: 1. At least 1.
+            per_page (int | Unset): Default: 25. Between 1 and 100.
 
         Returns:
             ListTicketsResponse200
@@ -92,8 +92,8 @@ class TicketsApi:
         Args:
             status (ListTicketsStatus | Literal["open", "closed", "in_progress"] | Unset):
             assigned_to (int | Unset):
-            page (int | Unset): Default: 1.
-            per_page (int | Unset): Default: 25. At most 100.
+            page (int | Unset): Default: 1. At least 1.
+            per_page (int | Unset): Default: 25. Between 1 and 100.
 
         Returns:
             Response[ListTicketsResponse200]
@@ -107,8 +107,8 @@ class TicketsApi:
         """
         status = check_enum("list_tickets", "status", status, ListTicketsStatus)
         assigned_to = check_argument("list_tickets", "assigned_to", assigned_to, int)
-        page = check_argument("list_tickets", "page", page, int)
-        per_page = check_argument("list_tickets", "per_page", per_page, int, maximum=100)
+        page = check_argument("list_tickets", "page", page, int, minimum=1)
+        per_page = check_argument("list_tickets", "per_page", per_page, int, minimum=1, maximum=100)
 
         response, parsed = await self._invoker.invoke(
             "list_tickets",

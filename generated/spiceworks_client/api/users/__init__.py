@@ -41,7 +41,7 @@ class UsersApi:
 
         Args:
             role (ListUsersRole | Literal["admin", "technician", "user"] | Unset):
-            page (int | Unset): Default: 1.
+            page (int | Unset): Default: 1. At least 1.
 
         Returns:
             ListUsersResponse200
@@ -73,7 +73,7 @@ class UsersApi:
 
         Args:
             role (ListUsersRole | Literal["admin", "technician", "user"] | Unset):
-            page (int | Unset): Default: 1.
+            page (int | Unset): Default: 1. At least 1.
 
         Returns:
             Response[ListUsersResponse200]
@@ -86,7 +86,7 @@ class UsersApi:
 
         """
         role = check_enum("list_users", "role", role, ListUsersRole)
-        page = check_argument("list_users", "page", page, int)
+        page = check_argument("list_users", "page", page, int, minimum=1)
 
         response, parsed = await self._invoker.invoke(
             "list_users",
