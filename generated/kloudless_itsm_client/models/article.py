@@ -36,18 +36,26 @@ T = TypeVar("T", bound="Article")
 
 
 def _convert_created(value: datetime.datetime | str) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):  # what from_dict passes
+        return value
     return check_datetime("Article", "created", value)
 
 
 def _convert_modified(value: datetime.datetime | str) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):  # what from_dict passes
+        return value
     return check_datetime("Article", "modified", value)
 
 
 def _convert_type_(value: ArticleType | Literal["article"]) -> ArticleType:
+    if isinstance(value, ArticleType):  # what from_dict passes
+        return value
     return check_enum("Article", "type_", value, ArticleType)
 
 
 def _convert_api(value: ArticleApi | Literal["itsm"]) -> ArticleApi:
+    if isinstance(value, ArticleApi):  # what from_dict passes
+        return value
     return check_enum("Article", "api", value, ArticleApi)
 
 
@@ -254,17 +262,25 @@ class Article:
             description=description,
             raw=raw,
         )
-        forget_absent(
-            article,
-            {
-                "id": id,
-                "created": created,
-                "modified": modified,
-                "type_": type_,
-                "api": api,
-                "href": href,
-            },
-        )
+        if (
+            isinstance(id, Unset)
+            or isinstance(created, Unset)
+            or isinstance(modified, Unset)
+            or isinstance(type_, Unset)
+            or isinstance(api, Unset)
+            or isinstance(href, Unset)
+        ):
+            forget_absent(
+                article,
+                {
+                    "id": id,
+                    "created": created,
+                    "modified": modified,
+                    "type_": type_,
+                    "api": api,
+                    "href": href,
+                },
+            )
 
         article.additional_properties = d
         return article

@@ -31,10 +31,14 @@ T = TypeVar("T", bound="ArticleList")
 
 
 def _convert_type_(value: ObjectListBaseType | Literal["object_list"]) -> ObjectListBaseType:
+    if isinstance(value, ObjectListBaseType):  # what from_dict passes
+        return value
     return check_enum("ArticleList", "type_", value, ObjectListBaseType)
 
 
 def _convert_api(value: ObjectListBaseApi | Literal["itsm"]) -> ObjectListBaseApi:
+    if isinstance(value, ObjectListBaseApi):  # what from_dict passes
+        return value
     return check_enum("ArticleList", "api", value, ObjectListBaseApi)
 
 
@@ -166,17 +170,25 @@ class ArticleList:
             objects=cast(Any, objects),
             total=total,
         )
-        forget_absent(
-            article_list,
-            {
-                "count": count,
-                "page": page,
-                "next_page": next_page,
-                "type_": type_,
-                "api": api,
-                "objects": objects,
-            },
-        )
+        if (
+            isinstance(count, Unset)
+            or isinstance(page, Unset)
+            or isinstance(next_page, Unset)
+            or isinstance(type_, Unset)
+            or isinstance(api, Unset)
+            or isinstance(objects, Unset)
+        ):
+            forget_absent(
+                article_list,
+                {
+                    "count": count,
+                    "page": page,
+                    "next_page": next_page,
+                    "type_": type_,
+                    "api": api,
+                    "objects": objects,
+                },
+            )
 
         article_list.additional_properties = d
         return article_list

@@ -36,18 +36,26 @@ T = TypeVar("T", bound="Asset")
 
 
 def _convert_created(value: datetime.datetime | str) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):  # what from_dict passes
+        return value
     return check_datetime("Asset", "created", value)
 
 
 def _convert_modified(value: datetime.datetime | str) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):  # what from_dict passes
+        return value
     return check_datetime("Asset", "modified", value)
 
 
 def _convert_type_(value: AssetType | Literal["asset"]) -> AssetType:
+    if isinstance(value, AssetType):  # what from_dict passes
+        return value
     return check_enum("Asset", "type_", value, AssetType)
 
 
 def _convert_api(value: AssetApi | Literal["itsm"]) -> AssetApi:
+    if isinstance(value, AssetApi):  # what from_dict passes
+        return value
     return check_enum("Asset", "api", value, AssetApi)
 
 
@@ -267,17 +275,25 @@ class Asset:
             description=description,
             raw=raw,
         )
-        forget_absent(
-            asset,
-            {
-                "id": id,
-                "created": created,
-                "modified": modified,
-                "type_": type_,
-                "api": api,
-                "href": href,
-            },
-        )
+        if (
+            isinstance(id, Unset)
+            or isinstance(created, Unset)
+            or isinstance(modified, Unset)
+            or isinstance(type_, Unset)
+            or isinstance(api, Unset)
+            or isinstance(href, Unset)
+        ):
+            forget_absent(
+                asset,
+                {
+                    "id": id,
+                    "created": created,
+                    "modified": modified,
+                    "type_": type_,
+                    "api": api,
+                    "href": href,
+                },
+            )
 
         asset.additional_properties = d
         return asset

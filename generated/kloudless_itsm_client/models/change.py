@@ -39,30 +39,44 @@ T = TypeVar("T", bound="Change")
 
 
 def _convert_created(value: datetime.datetime | str) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):  # what from_dict passes
+        return value
     return check_datetime("Change", "created", value)
 
 
 def _convert_modified(value: datetime.datetime | str) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):  # what from_dict passes
+        return value
     return check_datetime("Change", "modified", value)
 
 
 def _convert_type_(value: ChangeType | Literal["change"]) -> ChangeType:
+    if isinstance(value, ChangeType):  # what from_dict passes
+        return value
     return check_enum("Change", "type_", value, ChangeType)
 
 
 def _convert_api(value: ChangeApi | Literal["itsm"]) -> ChangeApi:
+    if isinstance(value, ChangeApi):  # what from_dict passes
+        return value
     return check_enum("Change", "api", value, ChangeApi)
 
 
 def _convert_impact(value: Impact | Literal["low", "medium", "high"] | Unset) -> Impact | Unset:
+    if isinstance(value, Impact | Unset):  # what from_dict passes
+        return value
     return check_enum("Change", "impact", value, Impact)
 
 
 def _convert_priority(value: Priority | Literal["low", "medium", "high", "critical"] | Unset) -> Priority | Unset:
+    if isinstance(value, Priority | Unset):  # what from_dict passes
+        return value
     return check_enum("Change", "priority", value, Priority)
 
 
 def _convert_urgency(value: Urgency | Literal["low", "medium", "high"] | Unset) -> Urgency | Unset:
+    if isinstance(value, Urgency | Unset):  # what from_dict passes
+        return value
     return check_enum("Change", "urgency", value, Urgency)
 
 
@@ -453,17 +467,25 @@ class Change:
             description=description,
             raw=raw,
         )
-        forget_absent(
-            change,
-            {
-                "id": id,
-                "created": created,
-                "modified": modified,
-                "type_": type_,
-                "api": api,
-                "href": href,
-            },
-        )
+        if (
+            isinstance(id, Unset)
+            or isinstance(created, Unset)
+            or isinstance(modified, Unset)
+            or isinstance(type_, Unset)
+            or isinstance(api, Unset)
+            or isinstance(href, Unset)
+        ):
+            forget_absent(
+                change,
+                {
+                    "id": id,
+                    "created": created,
+                    "modified": modified,
+                    "type_": type_,
+                    "api": api,
+                    "href": href,
+                },
+            )
 
         change.additional_properties = d
         return change

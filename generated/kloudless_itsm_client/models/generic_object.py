@@ -31,10 +31,14 @@ T = TypeVar("T", bound="GenericObject")
 
 
 def _convert_type_(value: GenericObjectType | Literal["object"]) -> GenericObjectType:
+    if isinstance(value, GenericObjectType):  # what from_dict passes
+        return value
     return check_enum("GenericObject", "type_", value, GenericObjectType)
 
 
 def _convert_api(value: GenericObjectApi | Literal["itsm"]) -> GenericObjectApi:
+    if isinstance(value, GenericObjectApi):  # what from_dict passes
+        return value
     return check_enum("GenericObject", "api", value, GenericObjectApi)
 
 
@@ -122,16 +126,23 @@ class GenericObject:
             raw=cast(Any, raw),
             href=cast(Any, href),
         )
-        forget_absent(
-            generic_object,
-            {
-                "id": id,
-                "type_": type_,
-                "api": api,
-                "raw": raw,
-                "href": href,
-            },
-        )
+        if (
+            isinstance(id, Unset)
+            or isinstance(type_, Unset)
+            or isinstance(api, Unset)
+            or isinstance(raw, Unset)
+            or isinstance(href, Unset)
+        ):
+            forget_absent(
+                generic_object,
+                {
+                    "id": id,
+                    "type_": type_,
+                    "api": api,
+                    "raw": raw,
+                    "href": href,
+                },
+            )
 
         generic_object.additional_properties = d
         return generic_object

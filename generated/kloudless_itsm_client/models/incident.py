@@ -39,30 +39,44 @@ T = TypeVar("T", bound="Incident")
 
 
 def _convert_created(value: datetime.datetime | str) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):  # what from_dict passes
+        return value
     return check_datetime("Incident", "created", value)
 
 
 def _convert_modified(value: datetime.datetime | str) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):  # what from_dict passes
+        return value
     return check_datetime("Incident", "modified", value)
 
 
 def _convert_type_(value: IncidentType | Literal["incident"]) -> IncidentType:
+    if isinstance(value, IncidentType):  # what from_dict passes
+        return value
     return check_enum("Incident", "type_", value, IncidentType)
 
 
 def _convert_api(value: IncidentApi | Literal["itsm"]) -> IncidentApi:
+    if isinstance(value, IncidentApi):  # what from_dict passes
+        return value
     return check_enum("Incident", "api", value, IncidentApi)
 
 
 def _convert_impact(value: Impact | Literal["low", "medium", "high"] | Unset) -> Impact | Unset:
+    if isinstance(value, Impact | Unset):  # what from_dict passes
+        return value
     return check_enum("Incident", "impact", value, Impact)
 
 
 def _convert_priority(value: Priority | Literal["low", "medium", "high", "critical"] | Unset) -> Priority | Unset:
+    if isinstance(value, Priority | Unset):  # what from_dict passes
+        return value
     return check_enum("Incident", "priority", value, Priority)
 
 
 def _convert_urgency(value: Urgency | Literal["low", "medium", "high"] | Unset) -> Urgency | Unset:
+    if isinstance(value, Urgency | Unset):  # what from_dict passes
+        return value
     return check_enum("Incident", "urgency", value, Urgency)
 
 
@@ -414,17 +428,25 @@ class Incident:
             description=description,
             raw=raw,
         )
-        forget_absent(
-            incident,
-            {
-                "id": id,
-                "created": created,
-                "modified": modified,
-                "type_": type_,
-                "api": api,
-                "href": href,
-            },
-        )
+        if (
+            isinstance(id, Unset)
+            or isinstance(created, Unset)
+            or isinstance(modified, Unset)
+            or isinstance(type_, Unset)
+            or isinstance(api, Unset)
+            or isinstance(href, Unset)
+        ):
+            forget_absent(
+                incident,
+                {
+                    "id": id,
+                    "created": created,
+                    "modified": modified,
+                    "type_": type_,
+                    "api": api,
+                    "href": href,
+                },
+            )
 
         incident.additional_properties = d
         return incident

@@ -27,10 +27,14 @@ T = TypeVar("T", bound="ObjectListBase")
 
 
 def _convert_type_(value: ObjectListBaseType | Literal["object_list"]) -> ObjectListBaseType:
+    if isinstance(value, ObjectListBaseType):  # what from_dict passes
+        return value
     return check_enum("ObjectListBase", "type_", value, ObjectListBaseType)
 
 
 def _convert_api(value: ObjectListBaseApi | Literal["itsm"]) -> ObjectListBaseApi:
+    if isinstance(value, ObjectListBaseApi):  # what from_dict passes
+        return value
     return check_enum("ObjectListBase", "api", value, ObjectListBaseApi)
 
 
@@ -138,16 +142,23 @@ class ObjectListBase:
             api=cast(Any, api),
             total=total,
         )
-        forget_absent(
-            object_list_base,
-            {
-                "count": count,
-                "page": page,
-                "next_page": next_page,
-                "type_": type_,
-                "api": api,
-            },
-        )
+        if (
+            isinstance(count, Unset)
+            or isinstance(page, Unset)
+            or isinstance(next_page, Unset)
+            or isinstance(type_, Unset)
+            or isinstance(api, Unset)
+        ):
+            forget_absent(
+                object_list_base,
+                {
+                    "count": count,
+                    "page": page,
+                    "next_page": next_page,
+                    "type_": type_,
+                    "api": api,
+                },
+            )
 
         object_list_base.additional_properties = d
         return object_list_base

@@ -39,30 +39,44 @@ T = TypeVar("T", bound="Problem")
 
 
 def _convert_created(value: datetime.datetime | str) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):  # what from_dict passes
+        return value
     return check_datetime("Problem", "created", value)
 
 
 def _convert_modified(value: datetime.datetime | str) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):  # what from_dict passes
+        return value
     return check_datetime("Problem", "modified", value)
 
 
 def _convert_type_(value: ProblemType | Literal["problem"]) -> ProblemType:
+    if isinstance(value, ProblemType):  # what from_dict passes
+        return value
     return check_enum("Problem", "type_", value, ProblemType)
 
 
 def _convert_api(value: ProblemApi | Literal["itsm"]) -> ProblemApi:
+    if isinstance(value, ProblemApi):  # what from_dict passes
+        return value
     return check_enum("Problem", "api", value, ProblemApi)
 
 
 def _convert_impact(value: Impact | Literal["low", "medium", "high"] | Unset) -> Impact | Unset:
+    if isinstance(value, Impact | Unset):  # what from_dict passes
+        return value
     return check_enum("Problem", "impact", value, Impact)
 
 
 def _convert_priority(value: Priority | Literal["low", "medium", "high", "critical"] | Unset) -> Priority | Unset:
+    if isinstance(value, Priority | Unset):  # what from_dict passes
+        return value
     return check_enum("Problem", "priority", value, Priority)
 
 
 def _convert_urgency(value: Urgency | Literal["low", "medium", "high"] | Unset) -> Urgency | Unset:
+    if isinstance(value, Urgency | Unset):  # what from_dict passes
+        return value
     return check_enum("Problem", "urgency", value, Urgency)
 
 
@@ -414,17 +428,25 @@ class Problem:
             description=description,
             raw=raw,
         )
-        forget_absent(
-            problem,
-            {
-                "id": id,
-                "created": created,
-                "modified": modified,
-                "type_": type_,
-                "api": api,
-                "href": href,
-            },
-        )
+        if (
+            isinstance(id, Unset)
+            or isinstance(created, Unset)
+            or isinstance(modified, Unset)
+            or isinstance(type_, Unset)
+            or isinstance(api, Unset)
+            or isinstance(href, Unset)
+        ):
+            forget_absent(
+                problem,
+                {
+                    "id": id,
+                    "created": created,
+                    "modified": modified,
+                    "type_": type_,
+                    "api": api,
+                    "href": href,
+                },
+            )
 
         problem.additional_properties = d
         return problem

@@ -27,18 +27,26 @@ T = TypeVar("T", bound="ProblemCreate")
 
 
 def _convert_due_date(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+    if isinstance(value, datetime.datetime | Unset):  # what from_dict passes
+        return value
     return check_datetime("ProblemCreate", "due_date", value)
 
 
 def _convert_impact(value: Impact | Literal["low", "medium", "high"] | Unset) -> Impact | Unset:
+    if isinstance(value, Impact | Unset):  # what from_dict passes
+        return value
     return check_enum("ProblemCreate", "impact", value, Impact)
 
 
 def _convert_priority(value: Priority | Literal["low", "medium", "high", "critical"] | Unset) -> Priority | Unset:
+    if isinstance(value, Priority | Unset):  # what from_dict passes
+        return value
     return check_enum("ProblemCreate", "priority", value, Priority)
 
 
 def _convert_urgency(value: Urgency | Literal["low", "medium", "high"] | Unset) -> Urgency | Unset:
+    if isinstance(value, Urgency | Unset):  # what from_dict passes
+        return value
     return check_enum("ProblemCreate", "urgency", value, Urgency)
 
 

@@ -88,12 +88,13 @@ class UserRef:
             name=name,
             email=email,
         )
-        forget_absent(
-            user_ref,
-            {
-                "id": id,
-            },
-        )
+        if isinstance(id, Unset):
+            forget_absent(
+                user_ref,
+                {
+                    "id": id,
+                },
+            )
 
         user_ref.additional_properties = d
         return user_ref

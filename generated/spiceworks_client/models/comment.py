@@ -31,6 +31,8 @@ T = TypeVar("T", bound="Comment")
 
 
 def _convert_created_at(value: datetime.datetime | str) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):  # what from_dict passes
+        return value
     return check_datetime("Comment", "created_at", value)
 
 
@@ -115,15 +117,21 @@ class Comment:
             created_at=cast(Any, created_at),
             author=author,
         )
-        forget_absent(
-            comment,
-            {
-                "id": id,
-                "body": body,
-                "is_public": is_public,
-                "created_at": created_at,
-            },
-        )
+        if (
+            isinstance(id, Unset)
+            or isinstance(body, Unset)
+            or isinstance(is_public, Unset)
+            or isinstance(created_at, Unset)
+        ):
+            forget_absent(
+                comment,
+                {
+                    "id": id,
+                    "body": body,
+                    "is_public": is_public,
+                    "created_at": created_at,
+                },
+            )
 
         comment.additional_properties = d
         return comment

@@ -60,12 +60,13 @@ class CommentCreate:
             body=cast(Any, body),
             is_public=is_public,
         )
-        forget_absent(
-            comment_create,
-            {
-                "body": body,
-            },
-        )
+        if isinstance(body, Unset):
+            forget_absent(
+                comment_create,
+                {
+                    "body": body,
+                },
+            )
 
         comment_create.additional_properties = d
         return comment_create

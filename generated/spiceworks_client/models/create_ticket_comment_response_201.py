@@ -62,12 +62,13 @@ class CreateTicketCommentResponse201:
         create_ticket_comment_response_201 = cls(
             comment=cast(Any, comment),
         )
-        forget_absent(
-            create_ticket_comment_response_201,
-            {
-                "comment": comment,
-            },
-        )
+        if isinstance(comment, Unset):
+            forget_absent(
+                create_ticket_comment_response_201,
+                {
+                    "comment": comment,
+                },
+            )
 
         create_ticket_comment_response_201.additional_properties = d
         return create_ticket_comment_response_201

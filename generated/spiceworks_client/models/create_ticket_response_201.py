@@ -62,12 +62,13 @@ class CreateTicketResponse201:
         create_ticket_response_201 = cls(
             ticket=cast(Any, ticket),
         )
-        forget_absent(
-            create_ticket_response_201,
-            {
-                "ticket": ticket,
-            },
-        )
+        if isinstance(ticket, Unset):
+            forget_absent(
+                create_ticket_response_201,
+                {
+                    "ticket": ticket,
+                },
+            )
 
         create_ticket_response_201.additional_properties = d
         return create_ticket_response_201

@@ -32,10 +32,14 @@ T = TypeVar("T", bound="Device")
 def _convert_type_(
     value: DeviceType | Literal["workstation", "server", "network", "printer", "mobile", "unknown"],
 ) -> DeviceType:
+    if isinstance(value, DeviceType):  # what from_dict passes
+        return value
     return check_enum("Device", "type_", value, DeviceType)
 
 
 def _convert_last_seen_at(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+    if isinstance(value, datetime.datetime | Unset):  # what from_dict passes
+        return value
     return check_datetime("Device", "last_seen_at", value)
 
 
@@ -165,14 +169,15 @@ class Device:
             os_version=os_version,
             last_seen_at=last_seen_at,
         )
-        forget_absent(
-            device,
-            {
-                "id": id,
-                "name": name,
-                "type_": type_,
-            },
-        )
+        if isinstance(id, Unset) or isinstance(name, Unset) or isinstance(type_, Unset):
+            forget_absent(
+                device,
+                {
+                    "id": id,
+                    "name": name,
+                    "type_": type_,
+                },
+            )
 
         device.additional_properties = d
         return device

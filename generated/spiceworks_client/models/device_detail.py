@@ -38,14 +38,20 @@ T = TypeVar("T", bound="DeviceDetail")
 def _convert_type_(
     value: DeviceType | Literal["workstation", "server", "network", "printer", "mobile", "unknown"],
 ) -> DeviceType:
+    if isinstance(value, DeviceType):  # what from_dict passes
+        return value
     return check_enum("DeviceDetail", "type_", value, DeviceType)
 
 
 def _convert_last_seen_at(value: datetime.datetime | str | Unset) -> datetime.datetime | Unset:
+    if isinstance(value, datetime.datetime | Unset):  # what from_dict passes
+        return value
     return check_datetime("DeviceDetail", "last_seen_at", value)
 
 
 def _convert_warranty_expiry(value: datetime.date | str | Unset) -> datetime.date | Unset:
+    if type(value) is datetime.date or isinstance(value, Unset):  # what from_dict passes
+        return value
     return check_date("DeviceDetail", "warranty_expiry", value)
 
 
@@ -235,14 +241,15 @@ class DeviceDetail:
             software=software,
             warranty_expiry=warranty_expiry,
         )
-        forget_absent(
-            device_detail,
-            {
-                "id": id,
-                "name": name,
-                "type_": type_,
-            },
-        )
+        if isinstance(id, Unset) or isinstance(name, Unset) or isinstance(type_, Unset):
+            forget_absent(
+                device_detail,
+                {
+                    "id": id,
+                    "name": name,
+                    "type_": type_,
+                },
+            )
 
         device_detail.additional_properties = d
         return device_detail

@@ -62,12 +62,13 @@ class GetDeviceResponse200:
         get_device_response_200 = cls(
             device=cast(Any, device),
         )
-        forget_absent(
-            get_device_response_200,
-            {
-                "device": device,
-            },
-        )
+        if isinstance(device, Unset):
+            forget_absent(
+                get_device_response_200,
+                {
+                    "device": device,
+                },
+            )
 
         get_device_response_200.additional_properties = d
         return get_device_response_200

@@ -62,12 +62,13 @@ class GetTicketResponse200:
         get_ticket_response_200 = cls(
             ticket=cast(Any, ticket),
         )
-        forget_absent(
-            get_ticket_response_200,
-            {
-                "ticket": ticket,
-            },
-        )
+        if isinstance(ticket, Unset):
+            forget_absent(
+                get_ticket_response_200,
+                {
+                    "ticket": ticket,
+                },
+            )
 
         get_ticket_response_200.additional_properties = d
         return get_ticket_response_200

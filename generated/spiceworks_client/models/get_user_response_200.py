@@ -62,12 +62,13 @@ class GetUserResponse200:
         get_user_response_200 = cls(
             user=cast(Any, user),
         )
-        forget_absent(
-            get_user_response_200,
-            {
-                "user": user,
-            },
-        )
+        if isinstance(user, Unset):
+            forget_absent(
+                get_user_response_200,
+                {
+                    "user": user,
+                },
+            )
 
         get_user_response_200.additional_properties = d
         return get_user_response_200

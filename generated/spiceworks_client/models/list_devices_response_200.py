@@ -86,13 +86,14 @@ class ListDevicesResponse200:
             devices=cast(Any, devices),
             meta=cast(Any, meta),
         )
-        forget_absent(
-            list_devices_response_200,
-            {
-                "devices": devices,
-                "meta": meta,
-            },
-        )
+        if isinstance(devices, Unset) or isinstance(meta, Unset):
+            forget_absent(
+                list_devices_response_200,
+                {
+                    "devices": devices,
+                    "meta": meta,
+                },
+            )
 
         list_devices_response_200.additional_properties = d
         return list_devices_response_200

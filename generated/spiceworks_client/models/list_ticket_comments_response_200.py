@@ -67,12 +67,13 @@ class ListTicketCommentsResponse200:
         list_ticket_comments_response_200 = cls(
             comments=cast(Any, comments),
         )
-        forget_absent(
-            list_ticket_comments_response_200,
-            {
-                "comments": comments,
-            },
-        )
+        if isinstance(comments, Unset):
+            forget_absent(
+                list_ticket_comments_response_200,
+                {
+                    "comments": comments,
+                },
+            )
 
         list_ticket_comments_response_200.additional_properties = d
         return list_ticket_comments_response_200

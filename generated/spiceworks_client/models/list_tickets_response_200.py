@@ -86,13 +86,14 @@ class ListTicketsResponse200:
             tickets=cast(Any, tickets),
             meta=cast(Any, meta),
         )
-        forget_absent(
-            list_tickets_response_200,
-            {
-                "tickets": tickets,
-                "meta": meta,
-            },
-        )
+        if isinstance(tickets, Unset) or isinstance(meta, Unset):
+            forget_absent(
+                list_tickets_response_200,
+                {
+                    "tickets": tickets,
+                    "meta": meta,
+                },
+            )
 
         list_tickets_response_200.additional_properties = d
         return list_tickets_response_200

@@ -86,13 +86,14 @@ class ListUsersResponse200:
             users=cast(Any, users),
             meta=cast(Any, meta),
         )
-        forget_absent(
-            list_users_response_200,
-            {
-                "users": users,
-                "meta": meta,
-            },
-        )
+        if isinstance(users, Unset) or isinstance(meta, Unset):
+            forget_absent(
+                list_users_response_200,
+                {
+                    "users": users,
+                    "meta": meta,
+                },
+            )
 
         list_users_response_200.additional_properties = d
         return list_users_response_200

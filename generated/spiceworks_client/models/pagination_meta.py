@@ -10,6 +10,7 @@ from attrs import field as _attrs_field
 from ..types import (
     UNSET,
     MissingFieldError,
+    Unset,
     check_json_type,
     forget_absent,
     json_type,
@@ -81,15 +82,21 @@ class PaginationMeta:
             total_count=cast(Any, total_count),
             per_page=cast(Any, per_page),
         )
-        forget_absent(
-            pagination_meta,
-            {
-                "current_page": current_page,
-                "total_pages": total_pages,
-                "total_count": total_count,
-                "per_page": per_page,
-            },
-        )
+        if (
+            isinstance(current_page, Unset)
+            or isinstance(total_pages, Unset)
+            or isinstance(total_count, Unset)
+            or isinstance(per_page, Unset)
+        ):
+            forget_absent(
+                pagination_meta,
+                {
+                    "current_page": current_page,
+                    "total_pages": total_pages,
+                    "total_count": total_count,
+                    "per_page": per_page,
+                },
+            )
 
         pagination_meta.additional_properties = d
         return pagination_meta

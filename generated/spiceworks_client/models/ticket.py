@@ -37,22 +37,32 @@ T = TypeVar("T", bound="Ticket")
 
 
 def _convert_status(value: TicketStatus | Literal["open", "in_progress", "closed"]) -> TicketStatus:
+    if isinstance(value, TicketStatus):  # what from_dict passes
+        return value
     return check_enum("Ticket", "status", value, TicketStatus)
 
 
 def _convert_priority(value: TicketPriority | Literal["low", "medium", "high", "urgent"]) -> TicketPriority:
+    if isinstance(value, TicketPriority):  # what from_dict passes
+        return value
     return check_enum("Ticket", "priority", value, TicketPriority)
 
 
 def _convert_created_at(value: datetime.datetime | str) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):  # what from_dict passes
+        return value
     return check_datetime("Ticket", "created_at", value)
 
 
 def _convert_updated_at(value: datetime.datetime | str) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):  # what from_dict passes
+        return value
     return check_datetime("Ticket", "updated_at", value)
 
 
 def _convert_due_date(value: datetime.date | str | Unset) -> datetime.date | Unset:
+    if type(value) is datetime.date or isinstance(value, Unset):  # what from_dict passes
+        return value
     return check_date("Ticket", "due_date", value)
 
 
@@ -189,17 +199,25 @@ class Ticket:
             creator=creator,
             due_date=due_date,
         )
-        forget_absent(
-            ticket,
-            {
-                "id": id,
-                "summary": summary,
-                "status": status,
-                "priority": priority,
-                "created_at": created_at,
-                "updated_at": updated_at,
-            },
-        )
+        if (
+            isinstance(id, Unset)
+            or isinstance(summary, Unset)
+            or isinstance(status, Unset)
+            or isinstance(priority, Unset)
+            or isinstance(created_at, Unset)
+            or isinstance(updated_at, Unset)
+        ):
+            forget_absent(
+                ticket,
+                {
+                    "id": id,
+                    "summary": summary,
+                    "status": status,
+                    "priority": priority,
+                    "created_at": created_at,
+                    "updated_at": updated_at,
+                },
+            )
 
         ticket.additional_properties = d
         return ticket

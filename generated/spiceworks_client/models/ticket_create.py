@@ -31,10 +31,14 @@ T = TypeVar("T", bound="TicketCreate")
 def _convert_priority(
     value: TicketCreatePriority | Literal["low", "medium", "high", "urgent"] | Unset,
 ) -> TicketCreatePriority | Unset:
+    if isinstance(value, TicketCreatePriority | Unset):  # what from_dict passes
+        return value
     return check_enum("TicketCreate", "priority", value, TicketCreatePriority)
 
 
 def _convert_due_date(value: datetime.date | str | Unset) -> datetime.date | Unset:
+    if type(value) is datetime.date or isinstance(value, Unset):  # what from_dict passes
+        return value
     return check_date("TicketCreate", "due_date", value)
 
 
@@ -109,12 +113,13 @@ class TicketCreate:
             assignee_id=assignee_id,
             due_date=due_date,
         )
-        forget_absent(
-            ticket_create,
-            {
-                "summary": summary,
-            },
-        )
+        if isinstance(summary, Unset):
+            forget_absent(
+                ticket_create,
+                {
+                    "summary": summary,
+                },
+            )
 
         ticket_create.additional_properties = d
         return ticket_create

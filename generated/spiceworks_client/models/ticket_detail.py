@@ -38,22 +38,32 @@ T = TypeVar("T", bound="TicketDetail")
 
 
 def _convert_status(value: TicketStatus | Literal["open", "in_progress", "closed"]) -> TicketStatus:
+    if isinstance(value, TicketStatus):  # what from_dict passes
+        return value
     return check_enum("TicketDetail", "status", value, TicketStatus)
 
 
 def _convert_priority(value: TicketPriority | Literal["low", "medium", "high", "urgent"]) -> TicketPriority:
+    if isinstance(value, TicketPriority):  # what from_dict passes
+        return value
     return check_enum("TicketDetail", "priority", value, TicketPriority)
 
 
 def _convert_created_at(value: datetime.datetime | str) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):  # what from_dict passes
+        return value
     return check_datetime("TicketDetail", "created_at", value)
 
 
 def _convert_updated_at(value: datetime.datetime | str) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):  # what from_dict passes
+        return value
     return check_datetime("TicketDetail", "updated_at", value)
 
 
 def _convert_due_date(value: datetime.date | str | Unset) -> datetime.date | Unset:
+    if type(value) is datetime.date or isinstance(value, Unset):  # what from_dict passes
+        return value
     return check_date("TicketDetail", "due_date", value)
 
 
@@ -231,17 +241,25 @@ class TicketDetail:
             comments=comments,
             tags=tags,
         )
-        forget_absent(
-            ticket_detail,
-            {
-                "id": id,
-                "summary": summary,
-                "status": status,
-                "priority": priority,
-                "created_at": created_at,
-                "updated_at": updated_at,
-            },
-        )
+        if (
+            isinstance(id, Unset)
+            or isinstance(summary, Unset)
+            or isinstance(status, Unset)
+            or isinstance(priority, Unset)
+            or isinstance(created_at, Unset)
+            or isinstance(updated_at, Unset)
+        ):
+            forget_absent(
+                ticket_detail,
+                {
+                    "id": id,
+                    "summary": summary,
+                    "status": status,
+                    "priority": priority,
+                    "created_at": created_at,
+                    "updated_at": updated_at,
+                },
+            )
 
         ticket_detail.additional_properties = d
         return ticket_detail

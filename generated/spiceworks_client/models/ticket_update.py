@@ -24,12 +24,16 @@ T = TypeVar("T", bound="TicketUpdate")
 def _convert_status(
     value: TicketUpdateStatus | Literal["open", "in_progress", "closed"] | Unset,
 ) -> TicketUpdateStatus | Unset:
+    if isinstance(value, TicketUpdateStatus | Unset):  # what from_dict passes
+        return value
     return check_enum("TicketUpdate", "status", value, TicketUpdateStatus)
 
 
 def _convert_priority(
     value: TicketUpdatePriority | Literal["low", "medium", "high", "urgent"] | Unset,
 ) -> TicketUpdatePriority | Unset:
+    if isinstance(value, TicketUpdatePriority | Unset):  # what from_dict passes
+        return value
     return check_enum("TicketUpdate", "priority", value, TicketUpdatePriority)
 
 

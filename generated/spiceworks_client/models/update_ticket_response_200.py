@@ -62,12 +62,13 @@ class UpdateTicketResponse200:
         update_ticket_response_200 = cls(
             ticket=cast(Any, ticket),
         )
-        forget_absent(
-            update_ticket_response_200,
-            {
-                "ticket": ticket,
-            },
-        )
+        if isinstance(ticket, Unset):
+            forget_absent(
+                update_ticket_response_200,
+                {
+                    "ticket": ticket,
+                },
+            )
 
         update_ticket_response_200.additional_properties = d
         return update_ticket_response_200

@@ -26,6 +26,8 @@ T = TypeVar("T", bound="User")
 
 
 def _convert_role(value: UserRole | Literal["admin", "technician", "user"]) -> UserRole:
+    if isinstance(value, UserRole):  # what from_dict passes
+        return value
     return check_enum("User", "role", value, UserRole)
 
 
@@ -128,16 +130,23 @@ class User:
             phone=phone,
             avatar_url=avatar_url,
         )
-        forget_absent(
-            user,
-            {
-                "id": id,
-                "first_name": first_name,
-                "last_name": last_name,
-                "email": email,
-                "role": role,
-            },
-        )
+        if (
+            isinstance(id, Unset)
+            or isinstance(first_name, Unset)
+            or isinstance(last_name, Unset)
+            or isinstance(email, Unset)
+            or isinstance(role, Unset)
+        ):
+            forget_absent(
+                user,
+                {
+                    "id": id,
+                    "first_name": first_name,
+                    "last_name": last_name,
+                    "email": email,
+                    "role": role,
+                },
+            )
 
         user.additional_properties = d
         return user

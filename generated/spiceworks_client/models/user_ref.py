@@ -79,12 +79,13 @@ class UserRef:
             last_name=last_name,
             email=email,
         )
-        forget_absent(
-            user_ref,
-            {
-                "id": id,
-            },
-        )
+        if isinstance(id, Unset):
+            forget_absent(
+                user_ref,
+                {
+                    "id": id,
+                },
+            )
 
         user_ref.additional_properties = d
         return user_ref
