@@ -74,7 +74,7 @@ def itsm_sandbox(itsm_sandbox_options: dict[str, Any]) -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def spiceworks_client(request: pytest.FixtureRequest) -> SpiceworksClient:
+def spiceworks_client(request: pytest.FixtureRequest, itsm_sandbox: Sandbox) -> SpiceworksClient:
     """A ``SpiceworksClient`` of the test's sandbox, in process.
 
     Returns:
@@ -84,7 +84,7 @@ def spiceworks_client(request: pytest.FixtureRequest) -> SpiceworksClient:
 
 
 @pytest.fixture
-def kloudless_client(request: pytest.FixtureRequest) -> KloudlessClient:
+def kloudless_client(request: pytest.FixtureRequest, itsm_sandbox: Sandbox) -> KloudlessClient:
     """A ``KloudlessClient`` of the test's sandbox account, in process (API key auth).
 
     Returns:
@@ -105,6 +105,11 @@ def _clients(request: pytest.FixtureRequest) -> _Clients:
     for its own loop. A test neither runs fails here, naming the fixture and
     the marks that would run it, rather than with pytest's generic warning
     about an unhandled async fixture.
+
+    The public fixtures name ``itsm_sandbox`` themselves, although only the
+    variant uses it: a fixture reached through ``getfixturevalue`` alone is
+    outside the test's static closure, so a parametrized
+    ``itsm_sandbox_options`` would have no parameter for it.
     """
     if request.config.pluginmanager.has_plugin("asyncio") and request.node.get_closest_marker("asyncio"):
         variant = "_itsm_clients_asyncio"
