@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
+import pty
+import struct
 import subprocess
 import sys
+import termios
 
 import pytest
 
@@ -78,3 +82,37 @@ def test_demo_command_runs_on_the_sandbox() -> None:
     assert "sandbox: 0 faults injected" in result.stdout
     assert "retries performed:         0" in result.stdout
     assert "PROBLEM" not in result.stdout
+    assert "\x1b[" not in result.stdout + result.stderr  # plain lines in a pipe
+
+
+def _run_in_terminal(command: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run ``command`` with a pseudo-terminal as its stdin, stdout and stderr; its exit status and output."""
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    process = subprocess.Popen(command, env=env, stdin=secondary, stdout=secondary, stderr=secondary)  # noqa: S603
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO: the child closed its side
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(primary)
+    return process.wait(timeout=120), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_demo_command_runs_in_a_terminal() -> None:
+    # Regression: on a TTY the end of a progress line recursed until RecursionError.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPICEWORKS_", "KLOUDLESS_"))}
+    env |= {"TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
+    env.pop("NO_COLOR", None)
+    status, output = _run_in_terminal([sys.executable, "-m", "itsm_async.demo", "--no-faults"], env)
+    assert status == 0, output
+    assert "Traceback" not in output
+    assert "read back and verified:" in output
+    # The progress line is redrawn in place: carriage return, then erase-line.
+    assert "paging open tickets: page" in output
+    assert "\r\x1b[2K" in output

@@ -22,7 +22,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import attrs
@@ -51,14 +51,47 @@ class Report:
     problems: list[str] = attrs.Factory(list)
 
 
+class _Progress:
+    """One status line: redrawn in place on a terminal (with rich), plain lines otherwise."""
+
+    def __init__(self) -> None:
+        self._live: Any = None
+
+    def update(self, text: str) -> None:
+        if not sys.stderr.isatty():
+            print(f"  {text}", file=sys.stderr, flush=True)
+            return
+        try:
+            from rich.console import Console
+            from rich.live import Live
+            from rich.text import Text
+        except ModuleNotFoundError:
+            print(f"  {text}", end="\r", file=sys.stderr, flush=True)
+            return
+        if self._live is None:
+            self._live = Live(Text(f"  {text}"), console=Console(stderr=True), refresh_per_second=12)
+            self._live.start()
+        else:
+            self._live.update(Text(f"  {text}"), refresh=True)
+
+    def done(self) -> None:
+        """End the line: the last status stays on screen."""
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+        elif sys.stderr.isatty():
+            print(file=sys.stderr, flush=True)
+
+
+_PROGRESS = _Progress()
+
+
 def _progress(text: str) -> None:
-    end = "\r" if sys.stderr.isatty() else "\n"
-    print(f"  {text}", end=end, file=sys.stderr, flush=True)
+    _PROGRESS.update(text)
 
 
 def _progress_done() -> None:
-    if sys.stderr.isatty():
-        _progress_done()
+    _PROGRESS.done()
 
 
 async def _mirror_urgent_tickets(sw: SpiceworksClient, kl: KloudlessClient, report: Report) -> None:
