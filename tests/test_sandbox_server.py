@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -118,3 +120,19 @@ def test_a_chatty_server_keeps_answering() -> None:
     ):
         statuses = {client.get("/_sandbox/health").status_code for _ in range(1500)}
     assert statuses == {200}
+
+
+@pytest.mark.parametrize("missing", ["starlette", "openapi_core", "uvicorn"])
+def test_importing_the_sandbox_without_its_extra_says_how_to_install_it(missing: str) -> None:
+    script = (
+        "import sys\n"
+        f"sys.modules[{missing!r}] = None\n"
+        "try:\n"
+        "    import itsm_async.sandbox\n"
+        "except ImportError as exc:\n"
+        "    print(type(exc).__name__, exc, sep=': ')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)  # noqa: S603
+    assert run.returncode == 0, run.stderr
+    assert "pip install 'itsm-async[sandbox]'" in run.stdout
+    assert missing in run.stdout

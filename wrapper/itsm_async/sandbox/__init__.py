@@ -12,6 +12,17 @@ code, on a free port: ``with serve("--seed", "3") as url: ...``.
 Needs the ``sandbox`` extra (openapi-core, starlette, uvicorn).
 """
 
+try:
+    import openapi_core  # noqa: F401
+    import starlette  # noqa: F401
+    import uvicorn  # noqa: F401
+    import yaml  # type: ignore[import-untyped,unused-ignore]  # noqa: F401
+except ModuleNotFoundError as exc:  # pragma: no cover - exercised in a subprocess
+    raise ModuleNotFoundError(
+        f"itsm_async.sandbox needs the sandbox extra ({exc.name} is missing): pip install 'itsm-async[sandbox]'",
+        name=exc.name,
+    ) from exc
+
 from ._errors import ResponseContractError
 from ._faults import FAULT_KINDS, ConnectionDropped, FaultConfig, FaultInjector
 from ._process import serve
