@@ -11,6 +11,7 @@ import pytest
 
 from itsm_async import BadRequestError, KloudlessClient, NotFoundError, UnprocessableEntityError
 from itsm_async.sandbox import IN_PROCESS_URL, Sandbox
+from itsm_async.sandbox._seed_itsm import RAW_TYPES
 from kloudless_itsm_client.models import (
     ArticleCreate,
     ArticleUpdate,
@@ -274,6 +275,29 @@ async def test_bearer_token_works_like_api_key(itsm_sandbox: Sandbox) -> None:
         assert (await client.articles.list_articles()).count == 10
 
 
+async def test_seeded_sys_users_page_as_the_readme_shows(
+    kloudless_client: KloudlessClient, itsm_sandbox: Sandbox
+) -> None:
+    # The README's example: paginate(kl.objects.list_objects, raw_type="sys_user").
+    users: list[Any] = [
+        o async for o in kloudless_client.paginate(kloudless_client.objects.list_objects, raw_type="sys_user")
+    ]
+    assert len(users) == 12
+    assert all(o.href.endswith("?raw_type=sys_user") for o in users)
+    # ServiceNow's sys_user records of the help desk's own people, as Spiceworks lists them.
+    async with itsm_sandbox.spiceworks_client() as spiceworks:
+        people = {u.email: u async for u in spiceworks.paginate(spiceworks.users.list_users)}
+    for user in users:
+        person = people[user.raw["email"]]
+        assert (user.raw["first_name"], user.raw["last_name"]) == (person.first_name, person.last_name)
+        assert user.raw["user_name"] == user.raw["email"].partition("@")[0]
+    assert len({user.raw["email"] for user in users}) == len(users)
+    with Sandbox() as again:
+        async with again.kloudless_client() as client:
+            repeated = [o.raw async for o in client.paginate(client.objects.list_objects, raw_type="sys_user")]
+    assert repeated == [user.raw for user in users]
+
+
 async def test_objects_of_a_raw_type(kloudless_client: KloudlessClient, itsm_sandbox: Sandbox) -> None:
     groups: list[Any] = [
         o
@@ -281,9 +305,12 @@ async def test_objects_of_a_raw_type(kloudless_client: KloudlessClient, itsm_san
             kloudless_client.objects.list_objects, raw_type="sys_user_group", page_size=4
         )
     ]
-    assert len(groups) == 15
+    # Raw types take turns through the seeded objects, sys_user_group on every multiple of their number.
+    assert len(groups) == itsm_sandbox.counts.objects // len(RAW_TYPES) > 0
     assert all("name" in o.raw and o.href.endswith("?raw_type=sys_user_group") for o in groups)
     assert (await kloudless_client.objects.list_objects(raw_type="x_custom_table")).total == 0
+    seeded_users = (await kloudless_client.objects.list_objects(raw_type="sys_user")).total
+    assert seeded_users  # the README pages through them
     body = ObjectCreate.from_dict({"first_name": "Yu Ming", "last_name": "Lu", "email": "ymlu@northwind.example"})
     created: Any = await kloudless_client.objects.create_object(body=body, raw_type="sys_user")
     assert created.raw["first_name"] == "Yu Ming"
@@ -296,7 +323,7 @@ async def test_objects_of_a_raw_type(kloudless_client: KloudlessClient, itsm_san
     assert fetched.raw["first_name"] == "Yu-Ming"
     with pytest.raises(NotFoundError):
         await kloudless_client.objects.get_object(created.id, raw_type="sys_user_group")
-    assert (await kloudless_client.objects.list_objects(raw_type="sys_user")).total == 1
+    assert (await kloudless_client.objects.list_objects(raw_type="sys_user")).total == seeded_users + 1
     await kloudless_client.objects.delete_object(created.id, raw_type="sys_user")
     with pytest.raises(NotFoundError):
         await kloudless_client.objects.get_object(created.id, raw_type="sys_user")

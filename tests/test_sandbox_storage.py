@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from itsm_async.sandbox import IN_PROCESS_URL, Sandbox, SeedCounts
+from itsm_async.sandbox._seed_itsm import RAW_TYPES
 from itsm_async.sandbox._sqlite import SqliteStore
 from itsm_async.sandbox._store import MemoryStore, Store
 from kloudless_itsm_client.models import IncidentCreate
@@ -98,7 +99,8 @@ async def test_counts_are_configurable() -> None:
         ]
         assert [page.meta.total_count for page in lists] == [40, 12, 12]
         assert (await kloudless.incidents.list_incidents()).total == 30
-        assert (await kloudless.objects.list_objects(raw_type="sys_user_group")).total == 2
+        per_type = [(await kloudless.objects.list_objects(raw_type=raw_type)).total for raw_type in RAW_TYPES]
+        assert sum(t or 0 for t in per_type) == SMALL.objects
     with pytest.raises(ValueError, match="users"):
         SeedCounts(users=1)
 

@@ -47,6 +47,9 @@ _ASSET_MODELS = (
     "Logitech MX Keys Keyboard", "Jabra Evolve2 65 Headset", "Samsung SyncMaster 24\" Class BackLight LED",
 )  # fmt: skip
 _GROUPS = ("Service Desk", "Network Team", "Server Team", "Security", "Facilities", "Database Admins")
+#: The generic objects' tables; sys_user is the one the README pages through.
+RAW_TYPES = ("sys_user_group", "cmdb_ci_server", "core_company", "u_vendor_contract", "sys_user")
+_TITLES = {"admin": "IT Manager", "technician": "IT Technician", "user": "Employee"}
 _VENDORS = ("Dell Technologies", "HP Inc.", "Lenovo", "Cisco Systems", "Microsoft", "Fortinet", "Canon")
 
 
@@ -141,7 +144,7 @@ def make_itsm(seed: int, counts: SeedCounts, users: Sequence[Record], epoch: dat
         "changes": changes,
         "articles": _articles(rng, counts.articles, users, epoch),
         "assets": _assets(rng, counts.assets, users, epoch),
-        "objects": _objects(rng, counts.objects, epoch),
+        "objects": _objects(rng, counts.objects, users, epoch),
     }
 
 
@@ -194,13 +197,16 @@ def _assets(rng: random.Random, count: int, users: Sequence[Record], epoch: date
     return records
 
 
-def _objects(rng: random.Random, count: int, epoch: datetime) -> list[Record]:
+def _objects(rng: random.Random, count: int, users: Sequence[Record], epoch: datetime) -> list[Record]:
+    """Generic objects, a fifth of each raw type; ``sys_user`` ones are the seeded people, in order."""
     records = []
     for number, (created, modified) in enumerate(_timeline(rng, count, epoch), start=1):
-        raw_type = ("sys_user_group", "cmdb_ci_server", "core_company", "u_vendor_contract")[number % 4]
+        raw_type = RAW_TYPES[number % len(RAW_TYPES)]
         vendor = rng.choice(_VENDORS)
         attributes: dict[str, Any]
-        if raw_type == "sys_user_group":
+        if raw_type == "sys_user":
+            attributes = _sys_user(users[(number // len(RAW_TYPES)) % len(users)])
+        elif raw_type == "sys_user_group":
             group = rng.choice(_GROUPS)
             slug = group.lower().replace(" ", "-")
             attributes = {"name": group, "email": f"{slug}@{vocab.EMAIL_DOMAIN}", "active": "true"}
@@ -230,3 +236,17 @@ def _objects(rng: random.Random, count: int, epoch: datetime) -> list[Record]:
             }
         )
     return records
+
+
+def _sys_user(user: Record) -> dict[str, Any]:
+    """A Spiceworks user as ServiceNow's sys_user table has them: every value a string."""
+    return {
+        "user_name": user["email"].partition("@")[0],
+        "first_name": user["first_name"],
+        "last_name": user["last_name"],
+        "email": user["email"],
+        "title": _TITLES[user["role"]],
+        "department": user["department"],
+        "phone": user["phone"],
+        "active": "true",
+    }
