@@ -10,6 +10,12 @@ figure is a ratio between two runs of the same work made moments apart.
   is held at a time (measured after a garbage collection, so that garbage
   awaiting the collector does not count as held).
 
+- Served keep-alive: sequential ``get_ticket`` calls through one
+  ``SpiceworksClient`` on a kept-alive connection to ``serve()``, against a
+  new connection per request (urllib): a response written in pieces meets
+  the client's delayed ACK (Nagle) and stalls each kept-alive request ~40 ms,
+  which shows as a ratio far above 1.
+
 Prints each ratio; exits 1 when a ratio passes its limit.
 """
 
@@ -23,15 +29,19 @@ import sys
 import tempfile
 import time
 import tracemalloc
+import urllib.request
 from pathlib import Path
 
-from itsm_async.sandbox import Sandbox, SeedCounts
+from itsm_async import SpiceworksClient
+from itsm_async.sandbox import Sandbox, SeedCounts, serve
 
 SMALL, LARGE = 300, 100_000
 PAGES = 15
 PER_PAGE = 20
 TIME_LIMIT = 3.0
 MEMORY_LIMIT = 1.5
+KEEP_ALIVE_CALLS = 300
+KEEP_ALIVE_LIMIT = 5.0
 
 
 def counts(records: int) -> SeedCounts:
@@ -72,6 +82,26 @@ async def live_bytes_while_paging(sandbox: Sandbox, checkpoints: tuple[int, ...]
     return live
 
 
+async def keep_alive_seconds(url: str) -> tuple[float, float]:
+    """Seconds per request: kept alive through the client, and a new connection each (urllib)."""
+    async with SpiceworksClient(token="bench", base_url=url) as client:
+        await client.tickets.get_ticket(1)  # connect
+        start = time.perf_counter()
+        for _ in range(KEEP_ALIVE_CALLS):
+            await client.tickets.get_ticket(1)
+        kept = (time.perf_counter() - start) / KEEP_ALIVE_CALLS
+    return kept, await asyncio.to_thread(_new_connection_seconds, url)
+
+
+def _new_connection_seconds(url: str) -> float:
+    request = urllib.request.Request(f"{url}/api/v1/tickets/1", headers={"Authorization": "Bearer bench"})  # noqa: S310
+    start = time.perf_counter()
+    for _ in range(KEEP_ALIVE_CALLS):
+        with urllib.request.urlopen(request) as response:  # noqa: S310 (a loopback http:// URL)
+            response.read()
+    return (time.perf_counter() - start) / KEEP_ALIVE_CALLS
+
+
 def report(name: str, ratio: float, limit: float) -> bool:
     verdict = "ok" if ratio <= limit else f"OVER LIMIT {limit}"
     print(f"{name:<58} {ratio:6.2f}x  {verdict}")
@@ -97,6 +127,12 @@ async def main() -> int:
         await live_bytes_while_paging(sandbox, (5_000,))
         small, large = await live_bytes_while_paging(sandbox, (2_000, 20_000))
     ok &= report("client live memory at item 20,000 vs item 2,000 of one walk", large / small, MEMORY_LIMIT)
+    with serve("--seed", "1") as url:
+        kept, fresh = await keep_alive_seconds(url)
+    print(
+        f"served sandbox: {1 / kept:,.0f} req/s kept alive (SpiceworksClient), {1 / fresh:,.0f} req/s new connections"
+    )
+    ok &= report("served kept-alive request vs new connection per request", kept / fresh, KEEP_ALIVE_LIMIT)
     return 0 if ok else 1
 
 
