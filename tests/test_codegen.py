@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -188,3 +189,58 @@ async def test_stock_generated_functions_still_parse() -> None:
     assert missing.parsed.error == "Ticket not found"
     assert unknown.status_code == 499  # no HTTPStatus(499) crash: not in the standard table
     assert unknown.parsed is None
+
+
+XML_ONLY_OPERATION = """\
+  /api/v1/notes:
+    post:
+      operationId: createNote
+      tags:
+        - Tickets
+      requestBody:
+        required: true
+        content:
+          application/xml:
+            schema:
+              type: object
+      responses:
+        '204':
+          description: Created.
+"""
+
+
+def _tree_digest(folder: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+@pytest.mark.parametrize("breakage", ["dropped-endpoint", "template-error"])
+def test_a_failing_generation_leaves_generated_as_it_was(repo_copy: Path, breakage: str) -> None:
+    if breakage == "dropped-endpoint":
+        spec = repo_copy / "specs" / "spiceworks-cloud-apps.yaml"
+        spec.write_text(spec.read_text(encoding="utf-8").replace("\npaths:\n", f"\npaths:\n{XML_ONLY_OPERATION}", 1))
+        reason = "Unsupported content type application/xml"
+    else:
+        template = repo_copy / "specs" / "templates" / "model.py.jinja"
+        template.write_text(template.read_text(encoding="utf-8") + "{% if %}\n", encoding="utf-8")
+        reason = "TemplateSyntaxError"
+    before = _tree_digest(repo_copy / "generated")
+    run = _codegen(repo_copy)
+    assert run.returncode != 0, run.stderr
+    assert reason in run.stderr
+    assert _tree_digest(repo_copy / "generated") == before
+    assert not list(repo_copy.glob(".codegen-tmp.*"))
+
+
+def test_an_accepted_warning_is_shown_with_its_reason(repo_copy: Path) -> None:
+    spec = repo_copy / "specs" / "spiceworks-cloud-apps.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("\npaths:\n", f"\npaths:\n{XML_ONLY_OPERATION}", 1))
+    config = repo_copy / "specs" / "spiceworks-cloud-apps.config.yaml"
+    accepted = '\naccepted_warnings:\n  - match: "POST /api/v1/notes"\n    reason: "notes are written by the portal"\n'
+    config.write_text(config.read_text(encoding="utf-8") + accepted, encoding="utf-8")
+    run = _codegen(repo_copy)
+    assert run.returncode == 0, run.stderr
+    assert "accepted (notes are written by the portal)" in run.stderr
