@@ -22,10 +22,19 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
 
 import anyio
 import attrs
+
+try:
+    import rich.progress
+    from rich.console import Console
+except ModuleNotFoundError as exc:  # pragma: no cover - exercised in a subprocess
+    raise ModuleNotFoundError(
+        f"the demo needs rich ({exc.name} is missing): pip install 'itsm-async[sandbox]'", name=exc.name
+    ) from exc
 
 from ._client import KLOUDLESS_BASE_URL, SPICEWORKS_BASE_URL, KloudlessClient, SpiceworksClient
 from ._exceptions import ItsmError
@@ -51,63 +60,83 @@ class Report:
     problems: list[str] = attrs.Factory(list)
 
 
-class _Progress:
-    """One status line: redrawn in place on a terminal (with rich), plain lines otherwise."""
+class Progress:
+    """The demo's progress: bars redrawn in place on a terminal, plain lines otherwise.
 
-    def __init__(self) -> None:
-        self._live: Any = None
+    A terminal is what rich takes for an interactive one (a TTY whose
+    ``TERM`` is not ``dumb``; ``FORCE_COLOR``, ``TTY_COMPATIBLE`` and
+    ``TTY_INTERACTIVE`` override it). Elsewhere, a pipe or a log file, each
+    step prints plain lines, without escape codes.
 
-    def update(self, text: str) -> None:
-        if not sys.stderr.isatty():
-            print(f"  {text}", file=sys.stderr, flush=True)
-            return
-        try:
-            from rich.console import Console
-            from rich.live import Live
-            from rich.text import Text
-        except ModuleNotFoundError:
-            print(f"  {text}", end="\r", file=sys.stderr, flush=True)
-            return
-        if self._live is None:
-            self._live = Live(Text(f"  {text}"), console=Console(stderr=True), refresh_per_second=12)
-            self._live.start()
-        else:
-            self._live.update(Text(f"  {text}"), refresh=True)
+    Args:
+        console: Where to show it; stderr by default.
+    """
 
-    def done(self) -> None:
-        """End the line: the last status stays on screen."""
-        if self._live is not None:
-            self._live.stop()
-            self._live = None
-        elif sys.stderr.isatty():
-            print(file=sys.stderr, flush=True)
+    def __init__(self, console: Console | None = None) -> None:
+        self._console = console or Console(stderr=True)
+        self._bars: rich.progress.Progress | None = None
+        if self._console.is_interactive:
+            self._bars = rich.progress.Progress(
+                rich.progress.TextColumn("  {task.description:<28}"),
+                rich.progress.BarColumn(),
+                rich.progress.MofNCompleteColumn(),
+                rich.progress.TextColumn("{task.fields[note]}"),
+                console=self._console,
+            )
+
+    @property
+    def in_place(self) -> bool:
+        """Whether the bars are redrawn in place (on a terminal)."""
+        return self._bars is not None
+
+    def step(self, description: str) -> rich.progress.TaskID | None:
+        """Start a step; its bar, on a terminal."""
+        return None if self._bars is None else self._bars.add_task(description, total=None, note="")
+
+    def update(
+        self,
+        step: rich.progress.TaskID | None,
+        *,
+        done: int,
+        total: int | None,
+        line: str = "",
+        note: str | None = None,
+    ) -> None:
+        """Show how far a step got: on a terminal its bar, with ``note`` (``line`` by default); else ``line``."""
+        if self._bars is not None and step is not None:
+            self._bars.update(step, completed=done, total=total, note=line if note is None else note)
+        elif self._bars is None and line:
+            print(f"  {line}", file=self._console.file, flush=True)
+
+    def __enter__(self) -> Self:
+        if self._bars is not None:
+            self._bars.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._bars is not None:
+            self._bars.stop()
 
 
-_PROGRESS = _Progress()
-
-
-def _progress(text: str) -> None:
-    _PROGRESS.update(text)
-
-
-def _progress_done() -> None:
-    _PROGRESS.done()
-
-
-async def _mirror_urgent_tickets(sw: SpiceworksClient, kl: KloudlessClient, report: Report) -> None:
-    urgent = []
+async def _mirror_urgent_tickets(sw: SpiceworksClient, kl: KloudlessClient, report: Report, show: Progress) -> None:
+    urgent: list[_sw_models.Ticket] = []
+    step = show.step("paging open tickets")
     pages = sw.paginate(sw.tickets.list_tickets, status=_sw_models.ListTicketsStatus.OPEN, per_page=10)
     async for page in pages.pages():
         report.pages += 1
-        tickets = page.page_items()
-        report.open_tickets += len(tickets)
-        urgent += [t for t in tickets if str(t.priority) == "urgent" and isinstance(t.id, int)]
-        meta = page.meta
-        total = meta.total_pages if meta and isinstance(meta.total_pages, int) else "?"
-        _progress(f"paging open tickets: page {report.pages} of {total}, {report.open_tickets} tickets")
-    _progress_done()
+        report.open_tickets += len(page.tickets)
+        urgent += [t for t in page.tickets if t.priority == _sw_models.TicketPriority.URGENT]
+        total = page.meta.total_pages
+        line = f"paging open tickets: page {report.pages} of {total}, {report.open_tickets} tickets"
+        show.update(step, done=report.pages, total=total, line=line, note=f"{report.open_tickets} tickets")
+    step = show.step("mirroring urgent tickets")
+    show.update(step, done=0, total=len(urgent))
     for ticket in urgent:
-        assert isinstance(ticket.id, int)
         incident = await kl.incidents.create_incident(
             body=_kl_models.IncidentCreate(
                 description=f"[Spiceworks #{ticket.id}] {ticket.summary}",
@@ -122,33 +151,42 @@ async def _mirror_urgent_tickets(sw: SpiceworksClient, kl: KloudlessClient, repo
             ticket.id,
             body=_sw_models.CommentCreate(body=f"Mirrored to Kloudless incident {incident.id}", is_public=False),
         )
-        report.mirrored.append((ticket.id, str(incident.id)))
-        _progress(f"mirrored {len(report.mirrored)} of {len(urgent)} urgent tickets")
-    _progress_done()
+        report.mirrored.append((ticket.id, incident.id))
+        line = f"mirrored {len(report.mirrored)} of {len(urgent)} urgent tickets"
+        show.update(step, done=len(report.mirrored), total=len(urgent), line=line, note=f"#{ticket.id}")
 
 
-async def _expired_servers(sw: SpiceworksClient, report: Report, today: dt.date) -> None:
+async def _expired_servers(sw: SpiceworksClient, report: Report, today: dt.date, show: Progress) -> None:
     limiter = anyio.CapacityLimiter(8)
+    step = show.step("checking server warranties")
+    servers, checked = 0, 0
 
     async def check(device_id: int) -> None:
+        nonlocal checked
         async with limiter:
             detail = (await sw.devices.get_device(device_id)).device
-        if detail and isinstance(detail.warranty_expiry, dt.date) and detail.warranty_expiry < today:
-            report.expired_servers.append((str(detail.name), detail.warranty_expiry))
+        # A warranty date is optional: a server without one has none to expire.
+        if detail.warranty_expiry and detail.warranty_expiry < today:
+            report.expired_servers.append((detail.name, detail.warranty_expiry))
+        checked += 1
+        show.update(step, done=checked, total=servers, note=f"{len(report.expired_servers)} expired")
 
     async with anyio.create_task_group() as group:
         async for server in sw.paginate(sw.devices.list_devices, type_=_sw_models.ListDevicesType.SERVER, per_page=100):
-            if isinstance(server.id, int):
-                group.start_soon(check, server.id)
+            servers += 1
+            group.start_soon(check, server.id)
     report.expired_servers.sort(key=lambda pair: (pair[1], pair[0]))
+    expired = len(report.expired_servers)
+    line = f"checked {checked} servers: {expired} warranties expired"
+    show.update(step, done=checked, total=servers, line=line, note=f"{expired} expired")
 
 
 async def _read_back(sw: SpiceworksClient, kl: KloudlessClient, report: Report) -> None:
     for ticket_id, incident_id in report.mirrored:
         incident = await kl.incidents.get_incident(incident_id)
         ticket = (await sw.tickets.get_ticket(ticket_id)).ticket
-        comments = [str(comment.body) for comment in (ticket.comments or [])] if ticket else []
-        if f"[Spiceworks #{ticket_id}]" not in str(incident.description):
+        comments = [comment.body for comment in ticket.comments or []]
+        if f"[Spiceworks #{ticket_id}]" not in (incident.description or ""):
             report.problems.append(f"incident {incident_id} does not name ticket {ticket_id}")
         elif f"Mirrored to Kloudless incident {incident_id}" not in comments:
             report.problems.append(f"ticket {ticket_id} lacks the comment naming incident {incident_id}")
@@ -156,20 +194,28 @@ async def _read_back(sw: SpiceworksClient, kl: KloudlessClient, report: Report) 
             report.verified += 1
 
 
-async def run(sw: SpiceworksClient, kl: KloudlessClient, *, today: dt.date | None = None) -> Report:
+async def run(
+    sw: SpiceworksClient,
+    kl: KloudlessClient,
+    *,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+) -> Report:
     """Do the demo's work with two clients and read it back.
 
     Args:
         sw: A Spiceworks client.
         kl: A Kloudless client.
         today: The date warranties are compared with; today by default.
+        progress: Where to show progress; on stderr by default.
 
     Returns:
         The report; ``report.problems`` is empty when everything read back.
     """
     report = Report()
-    await _mirror_urgent_tickets(sw, kl, report)
-    await _expired_servers(sw, report, today or dt.datetime.now(dt.UTC).date())
+    with progress or Progress() as show:
+        await _mirror_urgent_tickets(sw, kl, report, show)
+        await _expired_servers(sw, report, today or dt.datetime.now(dt.UTC).date(), show)
     await _read_back(sw, kl, report)
     return report
 
