@@ -10,13 +10,14 @@ figure is a ratio between two runs of the same work made moments apart.
   is held at a time (measured after a garbage collection, so that garbage
   awaiting the collector does not count as held).
 
-- Served keep-alive: sequential ``get_ticket`` calls through one
-  ``SpiceworksClient`` on a kept-alive connection to ``serve()``, against a
-  new connection per request (urllib): a response written in pieces meets
-  the client's delayed ACK (Nagle) and stalls each kept-alive request ~40 ms,
-  which shows as a ratio far above 1.
+- Served keep-alive: requests per second of sequential ``get_ticket`` calls
+  through one ``SpiceworksClient`` on a kept-alive connection to
+  ``serve()``, against a new connection per request (urllib) and against
+  raw httpx on a kept-alive connection. A response written in pieces meeting
+  the client's delayed ACK (Nagle) stalls each kept-alive request ~40 ms,
+  which shows as a first ratio far below 1. Reported only: no limit.
 
-Prints each ratio; exits 1 when a ratio passes its limit.
+Prints each ratio; exits 1 when a ratio with a limit passes it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ import tracemalloc
 import urllib.request
 from pathlib import Path
 
+import httpx
+
 from itsm_async import SpiceworksClient
 from itsm_async.sandbox import Sandbox, SeedCounts, serve
 
@@ -41,7 +44,6 @@ PER_PAGE = 20
 TIME_LIMIT = 3.0
 MEMORY_LIMIT = 1.5
 KEEP_ALIVE_CALLS = 300
-KEEP_ALIVE_LIMIT = 5.0
 
 
 def counts(records: int) -> SeedCounts:
@@ -82,30 +84,38 @@ async def live_bytes_while_paging(sandbox: Sandbox, checkpoints: tuple[int, ...]
     return live
 
 
-async def keep_alive_seconds(url: str) -> tuple[float, float]:
-    """Seconds per request: kept alive through the client, and a new connection each (urllib)."""
+async def requests_per_second(url: str) -> dict[str, float]:
+    """Sequential ``GET /api/v1/tickets/1`` per second: through the client, raw httpx and new connections."""
+    rates = {}
     async with SpiceworksClient(token="bench", base_url=url) as client:
         await client.tickets.get_ticket(1)  # connect
         start = time.perf_counter()
         for _ in range(KEEP_ALIVE_CALLS):
             await client.tickets.get_ticket(1)
-        kept = (time.perf_counter() - start) / KEEP_ALIVE_CALLS
-    return kept, await asyncio.to_thread(_new_connection_seconds, url)
+        rates["client"] = KEEP_ALIVE_CALLS / (time.perf_counter() - start)
+    async with httpx.AsyncClient(base_url=url, headers={"Authorization": "Bearer bench"}) as raw:
+        (await raw.get("/api/v1/tickets/1")).raise_for_status()  # connect
+        start = time.perf_counter()
+        for _ in range(KEEP_ALIVE_CALLS):
+            (await raw.get("/api/v1/tickets/1")).raise_for_status()
+        rates["httpx"] = KEEP_ALIVE_CALLS / (time.perf_counter() - start)
+    rates["new connection"] = await asyncio.to_thread(_new_connections_per_second, url)
+    return rates
 
 
-def _new_connection_seconds(url: str) -> float:
+def _new_connections_per_second(url: str) -> float:
     request = urllib.request.Request(f"{url}/api/v1/tickets/1", headers={"Authorization": "Bearer bench"})  # noqa: S310
     start = time.perf_counter()
     for _ in range(KEEP_ALIVE_CALLS):
         with urllib.request.urlopen(request) as response:  # noqa: S310 (a loopback http:// URL)
             response.read()
-    return (time.perf_counter() - start) / KEEP_ALIVE_CALLS
+    return KEEP_ALIVE_CALLS / (time.perf_counter() - start)
 
 
-def report(name: str, ratio: float, limit: float) -> bool:
-    verdict = "ok" if ratio <= limit else f"OVER LIMIT {limit}"
+def report(name: str, ratio: float, limit: float | None) -> bool:
+    verdict = "(reported only)" if limit is None else "ok" if ratio <= limit else f"OVER LIMIT {limit}"
     print(f"{name:<58} {ratio:6.2f}x  {verdict}")
-    return ratio <= limit
+    return limit is None or ratio <= limit
 
 
 async def main() -> int:
@@ -128,11 +138,13 @@ async def main() -> int:
         small, large = await live_bytes_while_paging(sandbox, (2_000, 20_000))
     ok &= report("client live memory at item 20,000 vs item 2,000 of one walk", large / small, MEMORY_LIMIT)
     with serve("--seed", "1") as url:
-        kept, fresh = await keep_alive_seconds(url)
+        rates = await requests_per_second(url)
     print(
-        f"served sandbox: {1 / kept:,.0f} req/s kept alive (SpiceworksClient), {1 / fresh:,.0f} req/s new connections"
+        f"served get_ticket: {rates['client']:,.0f} req/s through SpiceworksClient kept alive; "
+        f"{rates['httpx']:,.0f} raw httpx kept alive; {rates['new connection']:,.0f} a new connection each"
     )
-    ok &= report("served kept-alive request vs new connection per request", kept / fresh, KEEP_ALIVE_LIMIT)
+    report("served req/s, client kept alive vs a new connection each", rates["client"] / rates["new connection"], None)
+    report("served req/s, client kept alive vs raw httpx kept alive", rates["client"] / rates["httpx"], None)
     return 0 if ok else 1
 
 
