@@ -5,7 +5,7 @@ from __future__ import annotations
 import nox
 
 # codegen_check runs before codegen, so that a stale generated/ fails before it is rewritten.
-nox.options.sessions = ["lint", "typecheck", "codegen_check", "codegen", "tests", "contract", "bench"]
+nox.options.sessions = ["lint", "typecheck", "codegen_check", "codegen", "tests", "contract", "docs", "bench"]
 nox.options.error_on_external_run = True
 nox.options.reuse_existing_virtualenvs = True
 
@@ -13,7 +13,7 @@ nox.options.reuse_existing_virtualenvs = True
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite (everything but the Prism contract tests)."""
-    session.install("-e", ".[test,sandbox]")
+    session.install("-e", ".[test,sandbox,cli,otel,redis]")
     session.run("pytest", "--ignore=tests/contract", *session.posargs)
 
 
@@ -35,7 +35,7 @@ def demo(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks: paging time and memory as ratios against a baseline from the same run."""
-    session.install("-e", ".[sandbox]")
+    session.install("-e", ".[sandbox,bench]")
     session.run("python", "tests/bench/bench_paging.py", *session.posargs)
 
 
@@ -50,7 +50,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over wrapper/ and tests/, typing test file included."""
-    session.install("-e", ".[typecheck,test,sandbox]")
+    session.install("-e", ".[typecheck,test,sandbox,cli,otel,redis,bench]")
     session.run("mypy", "--strict", "wrapper", "tests")
 
 
@@ -64,3 +64,10 @@ def codegen(session: nox.Session) -> None:
 def codegen_check(session: nox.Session) -> None:
     """Fail, naming the files, when generated/ is stale."""
     session.run("bash", "./codegen.sh", "--check", external=True)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site under docs/, built with --strict (a broken link or reference fails)."""
+    session.install("-e", ".[docs,sandbox,cli]")
+    session.run("mkdocs", "build", "--strict", "--site-dir", "build/site", *session.posargs)

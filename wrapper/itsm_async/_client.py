@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 
@@ -23,7 +23,7 @@ from ._exceptions import (
     public_url,
 )
 from ._generated import describe_operations, import_generated, list_operations
-from ._paging import NumberedPages, Page, Paginator, PagingStyle, TokenPages
+from ._paging import NumberedPages, Paginating, TokenPages
 from ._retry import RetryPolicy
 from ._transport import RETRY_POLICY_EXTENSION, RetryHook, RetryTransport
 from ._version import __version__
@@ -43,12 +43,8 @@ SPICEWORKS_BASE_URL = "https://community.spiceworks.com"
 KLOUDLESS_BASE_URL = "https://api.kloudless.com/v1"
 
 
-class _Client:
+class _Client(Paginating):
     """What both clients share: one ``httpx.AsyncClient`` and the send path."""
-
-    _paging: PagingStyle
-    #: The list operations of the client's generated ``Api``, for ``paginate``.
-    _list_operations: ClassVar[dict[tuple[type, str], str]]
 
     def __init__(
         self,
@@ -143,35 +139,6 @@ class _Client:
             view._timeout_override = checked_timeout
         view._bind()
         return view
-
-    def paginate(
-        self,
-        operation: Callable[..., Awaitable[Page[P, T]]],
-        /,
-        *,
-        max_items: int | None = None,
-        **params: Any,
-    ) -> Paginator[P, T]:
-        """Iterate over every item of a list operation, page by page, lazily.
-
-        Args:
-            operation: A bound list operation, e.g. ``client.tickets.list_tickets``.
-            max_items: Stop after this many items (0: none).
-            **params: The operation's keyword arguments (filters, page size).
-
-        Returns:
-            A paginator: ``async for`` items, or ``.pages()`` for whole pages
-            (each the operation's response model, typed as such).
-
-        Raises:
-            InvalidArgumentError: ``operation`` is not a list operation of this
-                client, a parameter is unknown to it or a required one missing,
-                or ``max_items`` is not a non-negative int. The operation checks
-                the values itself, before the first page is requested.
-        """
-        check.list_operation(operation, params, self._list_operations, self._shares_the_pool)
-        check.max_items("paginate", max_items)
-        return Paginator(operation, params, self._paging, max_items)
 
     def _shares_the_pool(self, invoker: object) -> bool:
         return isinstance(invoker, _Client) and invoker._http is self._http

@@ -13,8 +13,9 @@ from __future__ import annotations
 import collections
 import contextlib
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, Generic, Protocol, TypeVar, cast
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
+from . import _arguments as check
 from ._arguments import max_items as max_items_argument
 from ._exceptions import ItsmError
 
@@ -182,3 +183,43 @@ class Paginator(Generic[P, T]):
         """Stop early and release the page being read (``contextlib.aclosing`` calls it)."""
         if self._items is not None:
             await self._items.aclose()
+
+
+class Paginating:
+    """The ``paginate`` method of both clients."""
+
+    _paging: ClassVar[PagingStyle]
+    #: The list operations of the client's generated ``Api``, for ``paginate``.
+    _list_operations: ClassVar[dict[tuple[type, str], str]]
+
+    def _shares_the_pool(self, invoker: object) -> bool:
+        raise NotImplementedError
+
+    def paginate(
+        self,
+        operation: Callable[..., Awaitable[Page[P, T]]],
+        /,
+        *,
+        max_items: int | None = None,
+        **params: Any,
+    ) -> Paginator[P, T]:
+        """Iterate over every item of a list operation, page by page, lazily.
+
+        Args:
+            operation: A bound list operation, e.g. ``client.tickets.list_tickets``.
+            max_items: Stop after this many items (0: none).
+            **params: The operation's keyword arguments (filters, page size).
+
+        Returns:
+            A paginator: ``async for`` items, or ``.pages()`` for whole pages
+            (each the operation's response model, typed as such).
+
+        Raises:
+            InvalidArgumentError: ``operation`` is not a list operation of this
+                client, a parameter is unknown to it or a required one missing,
+                or ``max_items`` is not a non-negative int. The operation checks
+                the values itself, before the first page is requested.
+        """
+        check.list_operation(operation, params, self._list_operations, self._shares_the_pool)
+        check.max_items("paginate", max_items)
+        return Paginator(operation, params, self._paging, max_items)
