@@ -26,6 +26,7 @@ import attrs
 import httpx
 import stamina
 
+from ._limits import LIMIT_WAIT_EXTENSION, MAX_PAUSE_EXTENSION, LimitTimeout
 from ._retry import RetryDecision, RetryPolicy, decide
 
 logger = logging.getLogger("itsm_async")
@@ -114,6 +115,11 @@ class RetryTransport(httpx.AsyncBaseTransport):
         def backoff_hook(exc: Exception) -> bool | float:
             nonlocal pending
             response = exc.response if isinstance(exc, _RetryableResponse) else None
+            if isinstance(exc, LimitTimeout):
+                # The client's limits (a pause, the rate's queue) would not let
+                # a later attempt through within the budget either.
+                pending = None
+                return False
             pending = decide(
                 policy,
                 request.method,
@@ -135,7 +141,7 @@ class RetryTransport(httpx.AsyncBaseTransport):
                 with retrying:
                     attempt = retrying.num
                     remaining = policy.budget - (self._clock() - started)
-                    response = await self._attempt(request, timeouts, remaining, policy.budget, retry=attempt > 1)
+                    response = await self._attempt(request, timeouts, remaining, policy, retry=attempt > 1)
                     if response.status_code in policy.retry_statuses:
                         raise _RetryableResponse(response)
                     return response
@@ -162,10 +168,11 @@ class RetryTransport(httpx.AsyncBaseTransport):
         request: httpx.Request,
         timeouts: Mapping[str, float | None],
         remaining: float,
-        budget: float,
+        policy: RetryPolicy,
         *,
         retry: bool,
     ) -> httpx.Response:
+        budget = policy.budget
         if remaining <= 0:
             raise httpx.PoolTimeout(f"the call's time budget of {budget:g}s ran out before sending", request=request)
         if retry:
@@ -177,7 +184,14 @@ class RetryTransport(httpx.AsyncBaseTransport):
             request.url,
             headers=request.headers,
             stream=request.stream,
-            extensions={**request.extensions, "timeout": _clipped(timeouts, remaining)},
+            extensions={
+                **request.extensions,
+                "timeout": _clipped(timeouts, remaining),
+                # For the client's limits under this transport: how long the
+                # attempt may wait for its turn, and the longest 429 pause.
+                LIMIT_WAIT_EXTENSION: remaining,
+                MAX_PAUSE_EXTENSION: policy.max_retry_after,
+            },
         )
         # The inner transport should honour the clipped timeouts; this cap
         # holds the budget for one that does not (a fake, an ASGI app).
