@@ -4,28 +4,39 @@ A page is any generated list model: codegen gives each list envelope a
 ``page_items()`` method, and every model has ``from_dict``, whose return type
 tells a type checker the page's own class, so ``pages()`` yields it typed.
 A paging style reads a page and the parameters that fetched it and says
-which parameters fetch the next one, or that there is none. Pages are
-fetched lazily, one at a time, so memory holds one page.
+which parameters fetch the next one, or that there is none.
+
+A walk never ends silently and never loops: a page without its list of items
+raises ``PagingError`` naming the keys it had; a page whose items repeat a
+page among the last ``_WINDOW`` (64), or a page key asked for before, raises
+``PagingError`` as soon as it is seen; a longer cycle is caught by a Brent
+checkpoint within four times its length plus its start. So the memory of a
+walk is 64 fingerprints and the pages fetched ahead: one, or ``concurrency``.
 """
 
 from __future__ import annotations
 
 import collections
-import contextlib
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
+import math
+import weakref
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, ClassVar, Generic, ParamSpec, Protocol, Self, TypeVar, cast
+
+import anyio
+import attrs
 
 from . import _arguments as check
-from ._arguments import max_items as max_items_argument
-from ._exceptions import ItsmError
+from ._exceptions import ItsmError, NotFoundError
 
 P = TypeVar("P")
 T = TypeVar("T")
 P_co = TypeVar("P_co", covariant=True)
 T_co = TypeVar("T_co", covariant=True)
+Params = ParamSpec("Params")
 
-#: How many of the latest pages are remembered to detect a paging cycle.
-_CYCLE_WINDOW = 64
+#: How many of the latest page keys and page fingerprints a walk remembers.
+_WINDOW = 64
 
 
 class Page(Protocol[P_co, T_co]):
@@ -44,76 +55,323 @@ class Page(Protocol[P_co, T_co]):
         ...
 
 
+class PagingError(ItsmError):
+    """The server's paging makes no sense: a page without its items, or pages that repeat."""
+
+
 class PagingStyle(Protocol):
     """How one API pages: from a page and its parameters to the next parameters."""
 
-    def next_params(self, page: Any, params: Mapping[str, Any], first_page_size: int) -> dict[str, Any] | None:
+    #: Whether pages are numbered, so that later pages can be fetched ahead.
+    numbered: bool
+
+    def next_params(self, page: Any, params: Mapping[str, Any], walk: Walk[Any, Any]) -> dict[str, Any] | None:
         """The parameters of the next page, or None after the last."""
         ...
 
+    def pages_left(self, page: Any, params: Mapping[str, Any], walk: Walk[Any, Any]) -> int | None:
+        """How many pages follow this one, when the server says; None when unknown."""
+        ...
 
-def _field(obj: Any, name: str) -> Any:
-    value = getattr(obj, name, None)
-    # The generated models mark absent fields with a falsy Unset sentinel.
-    if value is None or (not value and not isinstance(value, int | str)):
-        return None
-    return value
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _meta(page: Any) -> dict[str, Any]:
+    """``meta`` as a dict: the spec's fields and any other key the server sent."""
+    meta = getattr(page, "meta", None)
+    if isinstance(meta, Mapping):
+        return dict(meta)
+    to_dict = getattr(meta, "to_dict", None)
+    return to_dict() if callable(to_dict) else {}
 
 
 class NumberedPages:
-    """Spiceworks: ``page``/``per_page`` with ``meta.total_pages``.
+    """Spiceworks: ``page``/``per_page``, ending on an empty page or where ``meta`` says.
 
-    Without ``meta``, an empty page or one shorter than ``per_page`` (or, when
-    ``per_page`` is not given, than the first page) is the last.
+    ``meta`` may say it in either shape: ``total_pages``/``total_count`` (the
+    spec) or ``page_count``/``total_entries`` (the API's documentation), the
+    latter read from the unknown keys of the ``meta`` model. A page shorter
+    than ``per_page`` is not the end: servers cap ``per_page`` (at 30 by
+    default), so only ``meta`` or an empty page ends the walk.
     """
 
-    def next_params(self, page: Any, params: Mapping[str, Any], first_page_size: int) -> dict[str, Any] | None:
-        items = page.page_items()
-        if not items:
+    numbered = True
+
+    def pages_left(self, page: Any, params: Mapping[str, Any], walk: Walk[Any, Any]) -> int | None:
+        meta = _meta(page)
+        total_pages = _int(meta.get("total_pages", meta.get("page_count")))
+        if total_pages is None:
+            total_count = _int(meta.get("total_count", meta.get("total_entries")))
+            per_page = _int(meta.get("per_page")) or walk.first_page_size
+            if total_count is None or not per_page:
+                return None
+            total_pages = math.ceil(total_count / per_page)
+        return max(0, total_pages - self.number(params))
+
+    def next_params(self, page: Any, params: Mapping[str, Any], walk: Walk[Any, Any]) -> dict[str, Any] | None:
+        if not walk.items_of(page) or self.pages_left(page, params, walk) == 0:
             return None
+        return {**params, "page": self.number(params) + 1}
+
+    @staticmethod
+    def number(params: Mapping[str, Any]) -> int:
         current = params.get("page")
-        current = current if isinstance(current, int) else 1
-        meta = _field(page, "meta")
-        total_pages = _field(meta, "total_pages") if meta is not None else None
-        if isinstance(total_pages, int):
-            if current >= total_pages:
-                return None
-        else:
-            per_page = params.get("per_page")
-            full = per_page if isinstance(per_page, int) else first_page_size
-            if len(items) < full:
-                return None
-        return {**params, "page": current + 1}
+        return current if isinstance(current, int) and not isinstance(current, bool) else 1
 
 
 class TokenPages:
-    """Kloudless: ``page_size`` plus the ``next_page`` token until it is null."""
+    """Kloudless: ``page_size`` plus the ``next_page`` token until it is null.
 
-    def next_params(self, page: Any, params: Mapping[str, Any], first_page_size: int) -> dict[str, Any] | None:
-        token = _field(page, "next_page")
+    A page without ``next_page`` whose ``page`` is an integer is followed by
+    ``page + 1`` until an empty page or a 404, as the official SDKs do
+    (kloudless-python's ``ResourceList._get_next_page``).
+    """
+
+    numbered = False
+
+    def pages_left(self, page: Any, params: Mapping[str, Any], walk: Walk[Any, Any]) -> int | None:
+        return None
+
+    def next_params(self, page: Any, params: Mapping[str, Any], walk: Walk[Any, Any]) -> dict[str, Any] | None:
+        # getattr's default: next_page is absent (MissingFieldError is an AttributeError).
+        token = getattr(page, "next_page", walk)
+        if token is walk or type(token).__name__ == "Unset":
+            number = _int(getattr(page, "page", None))
+            if number is None or not walk.items_of(page):
+                return None
+            walk.counting = True
+            return {**params, "page": str(number + 1)}
+        walk.counting = False
         if token is None or token == "":
             return None
         return {**params, "page": str(token)}
 
 
-class PagingError(ItsmError):
-    """The server's paging information is inconsistent (e.g. a repeating page token)."""
+class _Repeats:
+    """Whether a value was seen before: among the last ``_WINDOW``, or at a Brent checkpoint."""
+
+    def __init__(self) -> None:
+        self._recent: collections.deque[object] = collections.deque(maxlen=_WINDOW)
+        self._checkpoint: object = None
+        self._steps = 0
+
+    def seen(self, value: object) -> bool:
+        if value in self._recent or (self._steps > _WINDOW and value == self._checkpoint):
+            return True
+        self._recent.append(value)
+        self._steps += 1
+        # Brent: keep the value at each power of two; a cycle of any length then
+        # meets it again within twice the first power above its start and length.
+        if self._steps & (self._steps - 1) == 0:
+            self._checkpoint = value
+        return False
+
+
+def _identity(item: object) -> object:
+    ident = getattr(item, "id", None)
+    return ident if isinstance(ident, int | str) else repr(item)
+
+
+class Walk(Generic[P, T]):
+    """One walk over the pages, first to last: ``pages()`` gives one, and items come from one.
+
+    Pages are fetched one at a time, or, with ``concurrency`` above 1 and
+    numbered pages, up to ``concurrency`` at once in an anyio task group that
+    lives only while the walk waits for its next page: a ``break`` leaves
+    nothing running, and ``aclose()`` (also from another task) cancels what is
+    in flight. Read to its end, failed or closed, it starts again from the
+    first page when iterated again; left part-way, it continues.
+    """
+
+    def __init__(self, paginator: Paginator[P, T]) -> None:
+        self._paginator = paginator
+        self._scope: anyio.CancelScope | None = None
+        self._restart()
+
+    def _restart(self) -> None:
+        self._next: dict[str, Any] | None = dict(self._paginator.params)
+        self._ahead: collections.deque[tuple[dict[str, Any], Any]] = collections.deque()
+        self._keys = _Repeats()
+        self._contents = _Repeats()
+        self._empty_run = 0
+        self._left: int | None = None
+        self.finished = False
+        self.first_page_size: int | None = None
+        self.seen = 0
+        #: Following ``page + 1`` without tokens: a 404 is the end.
+        self.counting = False
+
+    def items_of(self, page: Any) -> Sequence[Any]:
+        """The page's items; ``PagingError`` when it has no list of them."""
+        try:
+            items = page.page_items()
+        except AttributeError as exc:  # MissingFieldError: the items' key is absent
+            raise self._no_items(page) from exc
+        if not isinstance(items, list | tuple):
+            raise self._no_items(page)
+        if not items and attrs.has(type(page)):
+            # A model that left its list unset may still say []: look for the list itself.
+            names = (field.name for field in attrs.fields(type(page)) if field.name != "additional_properties")
+            if not any(isinstance(getattr(page, name, None), list) for name in names):
+                raise self._no_items(page)
+        return cast("Sequence[Any]", items)
+
+    def _no_items(self, page: Any) -> PagingError:
+        to_dict = getattr(page, "to_dict", None)
+        keys = sorted(to_dict()) if callable(to_dict) else []
+        return PagingError(
+            f"{self._paginator.name}: a page without its list of items ({type(page).__name__}); "
+            f"the server sent the keys {keys}; stopping rather than yielding nothing"
+        )
+
+    def __aiter__(self) -> Self:
+        if self.finished:
+            self._restart()
+        return self
+
+    async def __anext__(self) -> P:
+        page = await self.next_page()
+        if page is None:
+            raise StopAsyncIteration
+        # The page *is* a P: Page's from_dict return type is its own class.
+        return cast("P", page)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """End the walk: cancel the pages in flight and drop those fetched ahead."""
+        self._end()
+        if self._scope is not None:
+            self._scope.cancel()
+
+    def _end(self) -> None:
+        self.finished = True
+        self._next = None
+        self._ahead.clear()
+
+    async def next_page(self) -> Page[P, T] | None:
+        """The next page, or None after the last."""
+        limit = self._paginator.max_items
+        if self._next is None or (limit is not None and self.seen >= limit):
+            self._end()
+            return None
+        key = self._next.get("page")
+        if self._keys.seen(key):
+            self._end()
+            name = self._paginator.name
+            raise PagingError(f"{name}: the server led back to page {key!r}; stopping to avoid a loop")
+        if not self._ahead:
+            await self._fetch_ahead(self._next)
+        if self.finished:  # closed while fetching
+            self._end()
+            return None
+        params, page = self._ahead.popleft()
+        try:
+            if isinstance(page, Exception):
+                if isinstance(page, NotFoundError) and self.counting:
+                    self._end()
+                    return None  # past the last of the pages numbered without tokens
+                raise page
+            items = self.items_of(page)
+            self._check_progress(params, items)
+            style = self._paginator.style
+            if self.first_page_size is None:
+                self.first_page_size = len(items)
+            self.seen += len(items)
+            self._left = style.pages_left(page, params, self)
+            self._next = style.next_params(page, params, self)
+        except Exception:
+            self._end()
+            raise
+        if self._next is None or (self._ahead and self._ahead[0][0] != self._next):
+            self._ahead.clear()
+        return cast("Page[P, T]", page)
+
+    def _check_progress(self, params: Mapping[str, Any], items: Sequence[Any]) -> None:
+        name = self._paginator.name
+        key = params.get("page")
+        self._empty_run = self._empty_run + 1 if not items else 0
+        if self._empty_run > _WINDOW:
+            raise PagingError(f"{name}: {self._empty_run} empty pages in a row; stopping to avoid a loop")
+        if items and self._contents.seen(hash(tuple(_identity(item) for item in items))):
+            raise PagingError(
+                f"{name}: page {key!r} repeats the items of an earlier page "
+                "(the server ignores the page asked for); stopping to avoid a loop"
+            )
+
+    def _ahead_count(self) -> int:
+        """How many pages to fetch now: 1, or up to ``concurrency`` numbered pages."""
+        paginator = self._paginator
+        size = self.first_page_size
+        if paginator.concurrency == 1 or not paginator.style.numbered or not size:
+            return 1
+        count = paginator.concurrency
+        if paginator.max_items is not None:
+            count = min(count, math.ceil((paginator.max_items - self.seen) / size))
+        if self._left is not None:
+            count = min(count, self._left)
+        return max(1, count)
+
+    async def _fetch_ahead(self, params: dict[str, Any]) -> None:
+        count = self._ahead_count()
+        first = NumberedPages.number(params)
+        targets = [params] if count == 1 else [{**params, "page": first + n} for n in range(count)]
+        results: list[Any] = [None] * count
+        scopes = [anyio.CancelScope() for _ in targets]
+        fetch = self._paginator.fetch
+
+        async def one(n: int) -> None:
+            with scopes[n]:
+                try:
+                    results[n] = await fetch(**targets[n])
+                except Exception as exc:  # noqa: BLE001 - kept, to be raised in order
+                    results[n] = exc
+                    # Pages after a failed one are never read: stop them now.
+                    for later in scopes[n + 1 :]:
+                        later.cancel()
+
+        with anyio.CancelScope() as self._scope:
+            if count == 1:
+                await one(0)
+            else:
+                async with anyio.create_task_group() as group:
+                    for n in range(count):
+                        group.start_soon(one, n)
+        self._scope = None
+        for target, result in zip(targets, results, strict=True):
+            if result is None:  # stopped after an earlier page failed
+                break
+            self._ahead.append((target, result))
+            if isinstance(result, Exception):
+                break
 
 
 class Paginator(Generic[P, T]):
     """Every item across all pages of a list operation, fetched lazily.
 
     ``async for item in paginator`` yields items; ``paginator.pages()`` yields
-    whole pages, each the operation's own response model. ``max_items`` stops early, fetching no page beyond it.
+    whole pages, each the operation's own response model. ``max_items`` stops
+    early, fetching no page beyond it. ``async with`` closes it on leaving the
+    block: the pages in flight are cancelled at once. Read to its end, failed
+    or closed, it starts again from the first page when iterated again; left
+    part-way, it continues where it stopped.
 
     Args:
         fetch: The bound list operation.
         params: Its keyword arguments for the first page.
         style: The API's paging style.
         max_items: Stop after this many items (0: none); None for all.
+        concurrency: Pages fetched at once, when pages are numbered (1: one at a time).
 
     Raises:
-        InvalidArgumentError: ``max_items`` is not a non-negative int or None.
+        InvalidArgumentError: ``max_items`` is not a non-negative int or None,
+            or ``concurrency`` not a positive int.
     """
 
     def __init__(
@@ -122,67 +380,65 @@ class Paginator(Generic[P, T]):
         params: Mapping[str, Any],
         style: PagingStyle,
         max_items: int | None = None,
+        concurrency: int = 1,
     ) -> None:
-        self._fetch = fetch
-        self._params = dict(params)
-        self._style = style
-        self._max_items = max_items_argument("Paginator", max_items)
-        self._items: AsyncGenerator[T, None] | None = None
+        self.fetch = fetch
+        self.params = dict(params)
+        self.style = style
+        self.max_items = check.max_items("Paginator", max_items)
+        self.concurrency = _concurrency("Paginator", concurrency)
+        self.name: str = getattr(fetch, "__name__", "paginate")
+        self._walks: weakref.WeakSet[Walk[P, T]] = weakref.WeakSet()
+        self._items = self.pages()
+        self._page_items: collections.deque[T] = collections.deque()
+        self._yielded = 0
 
-    async def pages(self) -> AsyncGenerator[P, None]:
-        """Yield whole pages, first to last (``max_items`` bounds the pages fetched)."""
-        async with contextlib.aclosing(self._pages()) as pages:
-            async for page in pages:
-                # The page *is* a P: Page's from_dict return type is its own class.
-                yield cast("P", page)
+    def pages(self) -> Walk[P, T]:
+        """A new walk over whole pages, first to last (``max_items`` bounds the pages fetched)."""
+        walk = Walk(self)
+        self._walks.add(walk)
+        return walk
 
-    async def _pages(self) -> AsyncGenerator[Page[P, T], None]:
-        params: dict[str, Any] | None = self._params
-        seen = 0
-        first_page_size: int | None = None
-        # The last pages asked for: one asked for again means the server's paging
-        # cycles, so stop rather than loop. Bounded, to keep memory at one page.
-        recent: collections.deque[object] = collections.deque(maxlen=_CYCLE_WINDOW)
-        while params is not None and (self._max_items is None or seen < self._max_items):
-            page_key = params.get("page")
-            if page_key in recent:
-                raise PagingError(f"the server led back to page {page_key!r}; stopping to avoid a loop")
-            recent.append(page_key)
-            page = await self._fetch(**params)
-            count = len(page.page_items())
-            if first_page_size is None:
-                first_page_size = count
-            seen += count
-            yield page
-            params = self._style.next_params(page, params, first_page_size)
-
-    async def _iter_items(self) -> AsyncGenerator[T, None]:
-        remaining = self._max_items
-        if remaining == 0:
-            return
-        # Close the page generator on an early stop, not at garbage collection
-        # (trio warns about async generators left unfinished).
-        async with contextlib.aclosing(self._pages()) as pages:
-            async for page in pages:
-                for item in page.page_items():
-                    yield item
-                    if remaining is not None:
-                        remaining -= 1
-                        if remaining == 0:
-                            return
-
-    def __aiter__(self) -> Paginator[P, T]:
+    def __aiter__(self) -> Self:
+        if self._items.finished:
+            self._items.__aiter__()
+            self._page_items.clear()
+            self._yielded = 0
         return self
 
     async def __anext__(self) -> T:
-        if self._items is None:
-            self._items = self._iter_items()
-        return await self._items.__anext__()
+        limit = self.max_items
+        while not self._page_items:
+            page = None if limit is not None and self._yielded >= limit else await self._items.next_page()
+            if page is None:
+                await self._items.aclose()
+                raise StopAsyncIteration
+            self._page_items.extend(self._items.items_of(page))
+        self._yielded += 1
+        item = self._page_items.popleft()
+        if limit is not None and self._yielded >= limit:
+            self._page_items.clear()
+        return item
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        await self.aclose()
 
     async def aclose(self) -> None:
-        """Stop early and release the page being read (``contextlib.aclosing`` calls it)."""
-        if self._items is not None:
-            await self._items.aclose()
+        """Stop every walk of this paginator: pages in flight are cancelled, none is fetched again."""
+        for walk in list(self._walks):
+            await walk.aclose()
+        self._page_items.clear()
+
+
+def _concurrency(where: str, value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    check.refuse(where, "concurrency", "a positive int (pages fetched at once)", value)
 
 
 class Paginating:
@@ -197,29 +453,43 @@ class Paginating:
 
     def paginate(
         self,
-        operation: Callable[..., Awaitable[Page[P, T]]],
+        operation: Callable[Params, Awaitable[Page[P, T]]],
         /,
-        *,
         max_items: int | None = None,
-        **params: Any,
+        concurrency: int = 1,
+        *args: Params.args,
+        **params: Params.kwargs,
     ) -> Paginator[P, T]:
         """Iterate over every item of a list operation, page by page, lazily.
 
+        The pages are fetched through this client, with its options: a view's
+        (``client.with_options(...).paginate(...)``) apply whichever client's
+        operation is given.
+
         Args:
             operation: A bound list operation, e.g. ``client.tickets.list_tickets``.
-            max_items: Stop after this many items (0: none).
+            max_items: Stop after this many items (0: none); by keyword.
+            concurrency: Pages fetched at once (numbered pages only; token
+                pages are fetched one after the other); by keyword.
             **params: The operation's keyword arguments (filters, page size).
 
         Returns:
             A paginator: ``async for`` items, or ``.pages()`` for whole pages
-            (each the operation's response model, typed as such).
+            (each the operation's response model, typed as such); an async
+            context manager that closes it.
 
         Raises:
             InvalidArgumentError: ``operation`` is not a list operation of this
                 client, a parameter is unknown to it or a required one missing,
-                or ``max_items`` is not a non-negative int. The operation checks
-                the values itself, before the first page is requested.
+                ``max_items`` is not a non-negative int, or ``concurrency`` not
+                a positive int. The operation checks the values itself, before
+                the first page is requested.
         """
-        check.list_operation(operation, params, self._list_operations, self._shares_the_pool)
+        if args:
+            check.refuse("paginate", "the operation's parameters", "given by keyword", args)
+        name = check.list_operation(operation, params, self._list_operations, self._shares_the_pool)
         check.max_items("paginate", max_items)
-        return Paginator(operation, params, self._paging, max_items)
+        _concurrency("paginate", concurrency)
+        group, method = name.split(".")
+        fetch = getattr(getattr(self, group), method)
+        return Paginator(fetch, params, self._paging, max_items, concurrency)
