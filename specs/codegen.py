@@ -119,22 +119,109 @@ def parameter_bounds(document: dict[str, Any]) -> Callable[[Any, str, Any], dict
     return lookup
 
 
-def _generate(spec: Path, config: Config, templates: Path) -> Sequence[GeneratorError]:
+def operation_ids(document: dict[str, Any]) -> Callable[[Any], str]:
+    """The template global: an endpoint's ``operationId`` as the spec spells it (its name if none)."""
+    table: dict[tuple[str, str], str] = {}
+    for path, item in (document.get("paths") or {}).items():
+        item = _resolve(document, item)
+        for method in _METHODS:
+            operation = item.get(method)
+            if isinstance(operation, dict) and isinstance(operation.get("operationId"), str):
+                table[(method, path)] = operation["operationId"]
+
+    def lookup(endpoint: Any) -> str:
+        path = endpoint.path.get_untrusted_value()
+        return table.get((endpoint.method, path), str(endpoint.name))
+
+    return lookup
+
+
+def group_names(tags: Sequence[str], renamed: dict[str, str], config_path: Path) -> dict[str, str]:
+    """Each tag's attribute name on a client: the tag, unless it would shadow the client's own.
+
+    A tag whose name is a client attribute (``retries``, ``paginate``, ...)
+    becomes ``<tag>_api``; ``renamed_tags`` in the config picks another name.
+    Fails naming the collision when a chosen name is still taken.
+    """
+    names: dict[str, str] = {}
+    for tag in tags:
+        if tag in renamed:
+            name = renamed[tag]
+        elif tag in RESERVED_NAMES:
+            name = f"{tag}_api"
+            print(
+                f"codegen: the tag {tag!r} would shadow the client's own {tag!r}; its operations are "
+                f"client.{name} (set renamed_tags: {{{tag}: <name>}} in {config_path} to choose)",
+                file=sys.stderr,
+            )
+        else:
+            name = tag
+        if not name.isidentifier() or name.startswith("_") or name in RESERVED_NAMES or name in names.values():
+            sys.exit(
+                f"codegen: the tag {tag!r} cannot be the client attribute {name!r} (taken, or not a public "
+                f"identifier); rename it with renamed_tags: {{{tag}: <name>}} in {config_path}"
+            )
+        names[tag] = name
+    stale = sorted(set(renamed) - set(tags))
+    if stale:
+        sys.exit(f"codegen: {config_path}: renamed_tags names tags the spec does not have: {', '.join(stale)}")
+    return names
+
+
+#: The attributes of the clients that operation groups sit beside: a tag with
+#: one of these names would shadow it. tests/test_codegen.py checks that this
+#: covers every public attribute of both clients.
+RESERVED_NAMES = frozenset(
+    {
+        "account_id",
+        "aclose",
+        "bound_parameters",
+        "invoke",
+        "paginate",
+        "retries",
+        "with_options",
+    }
+)
+
+
+def _generate(spec: Path, config: Config, templates: Path, options: dict[str, Any]) -> Sequence[GeneratorError]:
     """``openapi_python_client.generate``, with the template globals above."""
     document = YAML(typ="safe").load(spec)
     openapi = GeneratorData.from_dict(copy.deepcopy(document), config=config)
     if isinstance(openapi, GeneratorError):
         return [openapi]
     project = Project(openapi=openapi, config=config, custom_template_path=templates)
+    groups = group_names(list(openapi.endpoint_collections_by_tag), options["renamed_tags"], options["config_path"])
     project.env.globals["parameter_bounds"] = parameter_bounds(document)
+    project.env.globals["operation_id"] = operation_ids(document)
+    project.env.globals["bound_parameters"] = options["bound_parameters"]
+    project.env.globals["group_name"] = lambda tag: groups[str(tag)]
+    project.env.globals["group_class"] = lambda tag: f"{project.env.globals['class_name'](str(tag))}Api"
     project.env.globals["as_optional"] = lambda prop: attrs.evolve(prop, required=False)
-    return project.build()
+    errors = project.build()
+    # One call path: the stock client and its errors module are not generated
+    # (the package's operations go through an Invoker, see types.py).
+    for stock in ("client.py", "errors.py"):
+        (project.package_dir / stock).unlink(missing_ok=True)
+    return errors
+
+
+def _options(raw: dict[str, Any], config_path: Path) -> dict[str, Any]:
+    """The config keys the templates read, which the generator does not know."""
+    bound = raw.pop("bound_parameters", None) or []
+    renamed = raw.pop("renamed_tags", None) or {}
+    if not (isinstance(bound, list) and all(isinstance(name, str) for name in bound)):
+        sys.exit(f"codegen: {config_path}: bound_parameters must be a list of parameter names, got {bound!r}")
+    if not (isinstance(renamed, dict) and all(isinstance(v, str) for v in renamed.values())):
+        sys.exit(f"codegen: {config_path}: renamed_tags must map tags to names, got {renamed!r}")
+    return {"bound_parameters": bound, "renamed_tags": {str(k): v for k, v in renamed.items()}, "config_path": config_path}
 
 
 def main(spec: str, config_path: str, templates: str, output: str) -> int:
     path = Path(config_path)
     raw = YAML(typ="safe").load(path) or {}
     accepted = _accepted(raw, path)
+    options = _options(raw, path)
     config = Config.from_sources(
         ConfigFile(**raw),
         MetaType.NONE,
@@ -144,7 +231,7 @@ def main(spec: str, config_path: str, templates: str, output: str) -> int:
         output_path=Path(output),
     )
     try:
-        errors = _generate(Path(spec), config, Path(templates))
+        errors = _generate(Path(spec), config, Path(templates), options)
     except Exception:  # a template that does not render, a generator bug
         print(f"codegen: {spec}: the generator failed:", file=sys.stderr)
         traceback.print_exc()

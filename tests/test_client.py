@@ -29,6 +29,7 @@ from itsm_async import (
 )
 from kloudless_itsm_client.models import Incident, IncidentCreate, Priority
 from spiceworks_client.models import TicketCreate, TicketCreatePriority, TicketStatus, TicketUpdate, TicketUpdateStatus
+from spiceworks_client.types import Operation
 
 ROOT = Path(__file__).resolve().parent.parent
 SPICEWORKS_URL = "https://sw.test"
@@ -435,7 +436,10 @@ async def test_an_unencodable_header_is_a_request_build_error() -> None:
     async with SpiceworksClient(token=TOKEN, base_url=SPICEWORKS_URL, transport=server.transport) as client:
         with pytest.raises(RequestBuildError, match=r"^some_operation: .*UnicodeEncodeError") as caught:
             await client.invoke(
-                "some_operation", {"method": "GET", "url": "/x", "headers": {"X-Name": "Zoë"}}, str, str
+                Operation(name="some_operation", operation_id="someOperation", method="GET", route="/x", group="g"),
+                lambda: {"method": "GET", "url": "/x", "headers": {"X-Name": "Zoë"}},
+                str,
+                str,
             )
     assert isinstance(caught.value.__cause__, UnicodeEncodeError)
     assert server.requests == []

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
+import inspect
 import os
+import pkgutil
+import re
 import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-import httpx
 import pytest
 
-from spiceworks_client import AuthenticatedClient
-from spiceworks_client.api.tickets import get_ticket
-from spiceworks_client.models import Error, GetTicketResponse200
+from itsm_async import KloudlessClient, SpiceworksClient
+from itsm_async._generated import operation_groups
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -166,29 +168,44 @@ https://community.spiceworks.com/api/v1/tags?page=3&per_page=2"""
     assert typed.returncode == 0, typed.stdout + typed.stderr
 
 
-async def test_stock_generated_functions_still_parse() -> None:
-    """The generator's own `asyncio_detailed` keeps working beside the bound classes."""
+GENERATED_PACKAGES = ("spiceworks_client", "kloudless_itsm_client")
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/1"):
-            return httpx.Response(200, json={"ticket": {"id": 1, "status": "pending"}})
-        if request.url.path.endswith("/2"):
-            return httpx.Response(499, text="client closed request")
-        return httpx.Response(404, json={"error": "Ticket not found"})
 
-    client = AuthenticatedClient(
-        base_url="https://sw.test", token="t", httpx_args={"transport": httpx.MockTransport(handler)}
-    )
-    async with client:
-        found = await get_ticket.asyncio_detailed(1, client=client)
-        missing = await get_ticket.asyncio_detailed(3, client=client)
-        unknown = await get_ticket.asyncio_detailed(2, client=client)
-    assert isinstance(found.parsed, GetTicketResponse200)
-    assert str(found.parsed.ticket.status) == "pending"
-    assert isinstance(missing.parsed, Error)
-    assert missing.parsed.error == "Ticket not found"
-    assert unknown.status_code == 499  # no HTTPStatus(499) crash: not in the standard table
-    assert unknown.parsed is None
+@pytest.mark.parametrize("package", GENERATED_PACKAGES)
+def test_operations_have_one_call_path(package: str) -> None:
+    """No stock client and no per-module request functions: every call goes through an Invoker."""
+    root = importlib.import_module(package)
+    assert not (Path(root.__file__ or "").parent / "client.py").exists()
+    api = importlib.import_module(f"{package}.api")
+    modules = [importlib.import_module(info.name) for info in pkgutil.walk_packages(api.__path__, f"{package}.api.")]
+    endpoints = [module for module in modules if hasattr(module, "OPERATION")]
+    assert endpoints, f"{package} has no operation modules"
+    for module in endpoints:
+        functions = {
+            name
+            for name, value in vars(module).items()
+            if not name.startswith("_") and inspect.isfunction(value) and value.__module__ == module.__name__
+        }
+        assert functions == set(), f"{module.__name__} has public functions {sorted(functions)}"
+        assert module.OPERATION.name == module.__name__.rpartition(".")[2]
+    types_module = importlib.import_module(f"{package}.types")
+    invoke = inspect.signature(types_module.Invoker.invoke)
+    assert list(invoke.parameters) == ["self", "operation", "build", "parse_success", "parse_error"]
+
+
+def test_reserved_names_cover_every_public_client_attribute() -> None:
+    """A tag that would shadow a client attribute is renamed; codegen must know them all."""
+    source = (ROOT / "specs" / "codegen.py").read_text()
+    reserved_block = source[source.index("RESERVED_NAMES = frozenset(") :]
+    reserved = set(re.findall(r'"([a-z_]+)"', reserved_block[: reserved_block.index(")\n")]))
+    for client in (SpiceworksClient, KloudlessClient):
+        groups = set(operation_groups(_api_of(client)))
+        public = {name for name in dir(client) if not name.startswith("_")} - groups
+        assert public <= reserved, f"{client.__name__}: not reserved in specs/codegen.py: {sorted(public - reserved)}"
+
+
+def _api_of(client: type) -> type:
+    return next(base for base in client.__mro__ if base.__name__ == "Api")
 
 
 XML_ONLY_OPERATION = """\

@@ -103,3 +103,12 @@ def test_vendoring_again_replaces_the_copy(service: Path) -> None:
     stale.write_text("", encoding="utf-8")
     vendor(service / "myservice" / "_vendor", "myservice._vendor")
     assert not stale.exists()
+
+
+def test_the_vendored_tree_is_clean_under_mypy_strict(service: Path) -> None:
+    """Nothing in the copy (wrapper or generated) has a type error a service's mypy would report."""
+    (service / "clean_probe.py").write_text(PROBE.rsplit("\n    await", 1)[0] + "\n", encoding="utf-8")
+    command = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "clean_probe.py", "myservice"]
+    run = subprocess.run(command, cwd=service, capture_output=True, text=True, check=False)  # noqa: S603
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Revealed type is" in run.stdout

@@ -19,6 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
+import kloudless_itsm_client.types as kloudless_types
+import spiceworks_client.types as spiceworks_types
 from itsm_async import InvalidArgumentError, ItsmError, KloudlessClient, Paginator, RetryPolicy, SpiceworksClient
 from kloudless_itsm_client.models import IncidentCreate, Priority
 from spiceworks_client.models import TicketCreate
@@ -250,93 +252,95 @@ PAGINATE = [
     ),
 ]
 
-# Generated operations and models check their own arguments: a TypeError naming
-# the operation (or model) and the parameter, before anything is sent.
+# Generated operations and models check their own arguments, naming the
+# operation (or model) and the parameter, before anything is sent: through a
+# client an InvalidArgumentError (also the generated ArgumentError, a
+# TypeError); a model constructor raises the generated ArgumentError.
 T = TypeError
 GENERATED = [
     Case(
         "list-tickets-status-bogus",
         lambda env: env.sw.tickets.list_tickets(status="bogus"),
-        T,
+        A,
         ("list_tickets", "status"),
     ),
-    Case("list-tickets-status-int", lambda env: env.sw.tickets.list_tickets(status=1), T, ("list_tickets", "status")),
+    Case("list-tickets-status-int", lambda env: env.sw.tickets.list_tickets(status=1), A, ("list_tickets", "status")),
     Case(
-        "list-tickets-per-page-0", lambda env: env.sw.tickets.list_tickets(per_page=0), T, ("list_tickets", "per_page")
+        "list-tickets-per-page-0", lambda env: env.sw.tickets.list_tickets(per_page=0), A, ("list_tickets", "per_page")
     ),
     Case(
         "list-tickets-per-page-101",
         lambda env: env.sw.tickets.list_tickets(per_page=101),
-        T,
+        A,
         ("list_tickets", "per_page"),
     ),
     Case(
         "list-tickets-per-page-str",
         lambda env: env.sw.tickets.list_tickets(per_page="10"),
-        T,
+        A,
         ("list_tickets", "per_page"),
     ),
     Case(
         "list-tickets-per-page-bool",
         lambda env: env.sw.tickets.list_tickets(per_page=True),
-        T,
+        A,
         ("list_tickets", "per_page"),
     ),
     Case(
         "list-tickets-assigned-to-str",
         lambda env: env.sw.tickets.list_tickets(assigned_to="me"),
-        T,
+        A,
         ("list_tickets", "assigned_to"),
     ),
     Case(
         "list-devices-type-bogus",
         lambda env: env.sw.devices.list_devices(type_="mainframe-ish"),
-        T,
+        A,
         ("list_devices", "type"),
     ),
-    Case("list-users-page-0", lambda env: env.sw.users.list_users(page=0), T, ("list_users", "page")),
-    Case("get-ticket-bool", lambda env: env.sw.tickets.get_ticket(True), T, ("get_ticket", "id")),
+    Case("list-users-page-0", lambda env: env.sw.users.list_users(page=0), A, ("list_users", "page")),
+    Case("get-ticket-bool", lambda env: env.sw.tickets.get_ticket(True), A, ("get_ticket", "id")),
     Case(
         "paginate-per-page-0",
         lambda env: first(env.sw.paginate(env.sw.tickets.list_tickets, per_page=0)),
-        T,
+        A,
         ("list_tickets", "per_page"),
     ),
     Case(
         "paginate-per-page-101",
         lambda env: first(env.sw.paginate(env.sw.devices.list_devices, per_page=101)),
-        T,
+        A,
         ("list_devices", "per_page"),
     ),
     Case(
         "create-ticket-summary-int",
         lambda env: env.sw.tickets.create_ticket(body={"summary": 1}),
-        T,
+        A,
         ("create_ticket", "summary"),
     ),
-    Case("create-ticket-body-str", lambda env: env.sw.tickets.create_ticket(body="x"), T, ("create_ticket", "body")),
-    Case("create-ticket-body-None", lambda env: env.sw.tickets.create_ticket(body=None), T, ("create_ticket", "body")),
+    Case("create-ticket-body-str", lambda env: env.sw.tickets.create_ticket(body="x"), A, ("create_ticket", "body")),
+    Case("create-ticket-body-None", lambda env: env.sw.tickets.create_ticket(body=None), A, ("create_ticket", "body")),
     Case(
-        "create-ticket-body-empty", lambda env: env.sw.tickets.create_ticket(body={}), T, ("create_ticket", "summary")
+        "create-ticket-body-empty", lambda env: env.sw.tickets.create_ticket(body={}), A, ("create_ticket", "summary")
     ),
     Case(
         "create-ticket-priority-bogus",
         lambda env: env.sw.tickets.create_ticket(body={"summary": "x", "priority": "bogus"}),
-        T,
+        A,
         ("create_ticket", "priority"),
     ),
     Case(
         "create-ticket-wrong-model",
         lambda env: env.sw.tickets.create_ticket(body=IncidentCreate(description="x")),
-        T,
+        A,
         ("create_ticket", "body"),
     ),
-    Case("get-ticket-None", lambda env: env.sw.tickets.get_ticket(None), T, ("get_ticket", "id")),
-    Case("get-ticket-str", lambda env: env.sw.tickets.get_ticket("abc"), T, ("get_ticket", "id")),
+    Case("get-ticket-None", lambda env: env.sw.tickets.get_ticket(None), A, ("get_ticket", "id")),
+    Case("get-ticket-str", lambda env: env.sw.tickets.get_ticket("abc"), A, ("get_ticket", "id")),
     Case(
         "update-ticket-status-bogus",
         lambda env: env.sw.tickets.update_ticket(42, body={"status": "bogus"}),
-        T,
+        A,
         ("update_ticket", "status"),
     ),
     Case("ticket-create-summary-int", lambda env: untyped(TicketCreate)(summary=1), T, ("TicketCreate", "summary")),
@@ -359,38 +363,38 @@ GENERATED = [
         ("IncidentCreate", "priority"),
     ),
     Case(
-        "kl-page-size-0", lambda env: env.kl.incidents.list_incidents(page_size=0), T, ("list_incidents", "page_size")
+        "kl-page-size-0", lambda env: env.kl.incidents.list_incidents(page_size=0), A, ("list_incidents", "page_size")
     ),
     Case(
         "kl-page-size-1001",
         lambda env: env.kl.incidents.list_incidents(page_size=1001),
-        T,
+        A,
         ("list_incidents", "page_size"),
     ),
     Case(
         "kl-paginate-page-size-0",
         lambda env: first(env.kl.paginate(env.kl.assets.list_assets, page_size=0)),
-        T,
+        A,
         ("list_assets", "page_size"),
     ),
-    Case("kl-get-incident-None", lambda env: env.kl.incidents.get_incident(None), T, ("get_incident", "incident_id")),
-    Case("kl-get-incident-empty", lambda env: env.kl.incidents.get_incident(""), T, ("get_incident", "incident_id")),
+    Case("kl-get-incident-None", lambda env: env.kl.incidents.get_incident(None), A, ("get_incident", "incident_id")),
+    Case("kl-get-incident-empty", lambda env: env.kl.incidents.get_incident(""), A, ("get_incident", "incident_id")),
     Case(
         "kl-raw-data-str",
         lambda env: env.kl.incidents.get_incident("inc-1", x_kloudless_raw_data="yes"),
-        T,
+        A,
         ("get_incident", "x_kloudless_raw_data"),
     ),
     Case(
         "kl-create-incident-mapping-bad-priority",
         lambda env: env.kl.incidents.create_incident(body={"description": "x", "priority": 3}),
-        T,
+        A,
         ("create_incident", "priority"),
     ),
     Case(
         "kl-list-objects-raw-type-None",
         lambda env: env.kl.objects.list_objects(raw_type=None),
-        T,
+        A,
         ("list_objects", "raw_type"),
     ),
 ]
@@ -474,3 +478,21 @@ async def test_plain_strings_and_mappings_are_sent() -> None:
         {"status": "open", "page": "1", "per_page": "100"},
         {"page_size": "1000"},
     ]
+
+
+async def test_a_refused_operation_argument_is_both_error_types() -> None:
+    env = Env()
+    try:
+        with pytest.raises(InvalidArgumentError) as caught:
+            await env.sw.tickets.list_tickets(per_page=0)
+        with pytest.raises(kloudless_types.ArgumentError) as caught_kl:
+            await env.kl.incidents.list_incidents(page_size=0)
+    finally:
+        await env.sw.aclose()
+        await env.kl.aclose()
+    assert isinstance(caught.value, spiceworks_types.ArgumentError)
+    assert (caught.value.operation, caught.value.parameter) == ("list_tickets", "per_page")
+    assert isinstance(caught.value.__cause__, spiceworks_types.ArgumentError)
+    assert isinstance(caught_kl.value, InvalidArgumentError)
+    assert str(caught.value) == str(caught.value.__cause__)
+    assert env.requests == []

@@ -2,6 +2,7 @@
 """Contains some shared types for properties"""
 
 import datetime
+import secrets
 from collections.abc import Callable, Mapping, MutableMapping
 from enum import Enum
 from typing import (
@@ -505,6 +506,61 @@ def check_body(
     return body
 
 
+def check_content(
+    operation: str,
+    value: Any,
+    content_type: str,
+    types: Mapping[str, type],
+    *,
+    required: bool = False,
+) -> Any:
+    """Check a body against the type of the content type the caller picked.
+
+    For an operation whose request has several media types (JSON and a form,
+    say), ``content_type`` picks one; a model body may be given as a plain
+    mapping, validated as ``check_body`` does.
+
+    Raises:
+        ArgumentError: An unknown content type, or a body that does not fit it.
+    """
+    if content_type not in types:
+        raise ArgumentError(operation, "content_type", f"must be one of {', '.join(types)}, got {_shown(content_type)}")
+    expected = types[content_type]
+    if isinstance(value, Unset):
+        if required:
+            raise ArgumentError(operation, "body", "is required")
+        return value
+    if hasattr(expected, "from_dict") and hasattr(expected, "to_dict"):
+        return check_body(operation, value, expected, required=required)
+    if not isinstance(value, expected):
+        raise ArgumentError(operation, "body", f"must be a {expected.__name__} for {content_type}, got {_shown(value)}")
+    return value
+
+
+@define(frozen=True)
+class Operation:
+    """What a client needs to know of one operation besides its arguments.
+
+    Attributes:
+        name: The Python name of the bound method (``get_ticket``).
+        operation_id: The spec's ``operationId`` (``getTicket``).
+        method: The HTTP method, upper case.
+        route: The path template, parameters unfilled (``/api/v1/tickets/{id}``).
+        group: The operation group (the client attribute) it belongs to.
+    """
+
+    name: str
+    operation_id: str
+    method: str
+    route: str
+    group: str
+
+
+def multipart_boundary() -> str:
+    """A fresh random multipart boundary, as httpx makes one, so no file content can end a part."""
+    return secrets.token_hex(16)
+
+
 class Invoker(Protocol):
     """Sends one operation's request and parses its successful response.
 
@@ -519,13 +575,17 @@ class Invoker(Protocol):
 
     async def invoke(
         self,
-        operation_id: str,
-        request: dict[str, Any],
+        operation: Operation,
+        build: Callable[[], dict[str, Any]],
         parse_success: Callable[[httpx.Response], T],
         parse_error: Callable[[httpx.Response], object],
     ) -> tuple[httpx.Response, T]:
-        """Send ``request`` (keyword arguments for ``httpx.AsyncClient.build_request``).
+        """Build the request with ``build`` and send it.
 
+        ``build`` checks the arguments (raising ``ArgumentError`` for one it
+        refuses) and returns keyword arguments for
+        ``httpx.AsyncClient.build_request``; it is called by the invoker, so
+        that the invoker can report a refused argument in its own terms.
         Returns the response and ``parse_success`` of it for a 2xx status;
         raises for any other status, using ``parse_error`` for the error body.
         """
@@ -540,11 +600,13 @@ __all__ = [
     "Invoker",
     "MissingFieldError",
     "Model",
+    "Operation",
     "RequestFiles",
     "Response",
     "Unset",
     "check_argument",
     "check_body",
+    "check_content",
     "check_date",
     "check_datetime",
     "check_enum",
@@ -555,6 +617,7 @@ __all__ = [
     "model_eq",
     "model_repr",
     "model_state",
+    "multipart_boundary",
     "parse_date",
     "parse_datetime",
     "parse_enum",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
@@ -12,19 +12,12 @@ import httpx
 from . import _arguments as check
 from ._auth import HeaderAuth, TokenProvider, api_key_auth, bearer_auth
 from ._exceptions import (
-    ApiConnectionError,
-    ApiTimeoutError,
-    ClientClosedError,
     InvalidArgumentError,
-    ItsmError,
-    RequestBuildError,
-    ResponseDecodeError,
-    error_from_response,
-    public_url,
 )
 from ._generated import describe_operations, import_generated, list_operations
 from ._paging import NumberedPages, Paginating, TokenPages
 from ._retry import RetryPolicy
+from ._send import Sender
 from ._transport import RETRY_POLICY_EXTENSION, RetryHook, RetryTransport
 from ._version import __version__
 
@@ -43,8 +36,8 @@ SPICEWORKS_BASE_URL = "https://community.spiceworks.com"
 KLOUDLESS_BASE_URL = "https://api.kloudless.com/v1"
 
 
-class _Client(Paginating):
-    """What both clients share: one ``httpx.AsyncClient`` and the send path."""
+class _Client(Sender, Paginating):
+    """What both clients share: one ``httpx.AsyncClient``, the send path and paging."""
 
     def __init__(
         self,
@@ -79,7 +72,7 @@ class _Client(Paginating):
             transport=self._retry_transport,
             headers={"User-Agent": f"itsm-async/{__version__}", **extra_headers},
         )
-        self._retry_override: RetryPolicy | None = None
+        self._request_extensions: dict[str, Any] = {}
         self._timeout_override: httpx.Timeout | None = None
 
     def _bind(self) -> None:
@@ -134,7 +127,7 @@ class _Client(Paginating):
         checked_timeout = check.timeout("with_options", timeout)
         view = copy.copy(self)
         if policy is not None:
-            view._retry_override = policy
+            view._request_extensions = {**self._request_extensions, RETRY_POLICY_EXTENSION: policy}
         if checked_timeout is not None:
             view._timeout_override = checked_timeout
         view._bind()
@@ -142,68 +135,6 @@ class _Client(Paginating):
 
     def _shares_the_pool(self, invoker: object) -> bool:
         return isinstance(invoker, _Client) and invoker._http is self._http
-
-    async def invoke(
-        self,
-        operation_id: str,
-        request: dict[str, Any],
-        parse_success: Callable[[httpx.Response], T],
-        parse_error: Callable[[httpx.Response], object],
-    ) -> tuple[httpx.Response, T]:
-        """Send one operation's request and parse the 2xx response.
-
-        The generated operation methods call this; it is public so that the
-        generated code can, not for direct use.
-
-        Raises:
-            ApiError: A subclass per status, for any status outside 2xx.
-            ApiConnectionError: No usable response (ApiTimeoutError for timeouts),
-                also when the transport raised something other than an httpx error.
-            ResponseDecodeError: A 2xx body that does not parse.
-            ClientClosedError: This client, or the one it is a view of, is closed.
-            RequestBuildError: httpx could not build the request; nothing was sent.
-            CredentialError: The token provider failed, raised by the auth flow.
-        """
-        if self._http.is_closed:
-            raise ClientClosedError(f"{operation_id}: the client is closed (aclose() was called); nothing was sent")
-        extensions: dict[str, Any] = {}
-        if self._retry_override is not None:
-            extensions[RETRY_POLICY_EXTENSION] = self._retry_override
-        try:
-            http_request = self._http.build_request(
-                **request,
-                timeout=self._timeout_override or httpx.USE_CLIENT_DEFAULT,
-                extensions=extensions,
-            )
-        except Exception as exc:  # whatever httpx raises here, nothing was sent
-            raise RequestBuildError(
-                f"{operation_id}: the request could not be built: {type(exc).__name__}: {exc}"
-            ) from exc
-        method, url = http_request.method, public_url(http_request.url)
-        try:
-            response = await self._http.send(http_request)
-        except ItsmError:
-            # The auth flow's CredentialError: already typed and worded.
-            raise
-        except httpx.TimeoutException as exc:
-            raise ApiTimeoutError(f"timed out ({type(exc).__name__})", method=method, url=url) from exc
-        except httpx.DecodingError as exc:
-            raise ApiConnectionError(f"undecodable response content: {exc}", method=method, url=url) from exc
-        except httpx.HTTPError as exc:
-            raise ApiConnectionError(f"{type(exc).__name__}: {exc}", method=method, url=url) from exc
-        except Exception as exc:  # a custom transport may raise anything
-            if isinstance(exc, RuntimeError) and self._http.is_closed:
-                # httpx's RuntimeError: another task closed the client during this call.
-                raise ClientClosedError(f"{operation_id}: the client was closed during the call") from exc
-            reason = self._auth.redact(f"{type(exc).__name__}: {exc}")
-            raise ApiConnectionError(f"the transport raised {reason}", method=method, url=url) from exc
-        if not 200 <= response.status_code <= 299:
-            raise error_from_response(response, parse_error, self._auth.redact)
-        try:
-            parsed = parse_success(response)
-        except Exception as exc:
-            raise ResponseDecodeError(response, f"{type(exc).__name__}: {exc}") from exc
-        return response, parsed
 
 
 class SpiceworksClient(_Client, SpiceworksApi):

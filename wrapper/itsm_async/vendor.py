@@ -65,7 +65,8 @@ def vendor(destination: Path, package: str) -> list[Path]:
     """
     _check_package(package)
     try:
-        from vendoring.tasks.vendor import rewrite_imports
+        # pip's vendoring tool ships no type information.
+        from vendoring.tasks.vendor import rewrite_imports  # type: ignore[import-untyped]
     except ModuleNotFoundError as exc:
         raise ImportError("vendoring needs the vendor extra: pip install 'itsm-async[vendor]'") from exc
     destination.mkdir(parents=True, exist_ok=True)

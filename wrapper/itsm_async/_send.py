@@ -1,0 +1,163 @@
+"""The send path every operation takes: build, send, type the failure, parse.
+
+The generated operation classes call ``invoke`` on their client (the
+``Invoker`` protocol of the generated ``types`` module): it builds the request
+with the operation's own builder, which checks the arguments, sends it through
+the client's ``httpx.AsyncClient`` (authentication, retries, limits) and turns
+whatever goes wrong into an ``ItsmError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import httpx
+
+from ._exceptions import (
+    ApiConnectionError,
+    ApiTimeoutError,
+    ClientClosedError,
+    InvalidArgumentError,
+    ItsmError,
+    RequestBuildError,
+    ResponseDecodeError,
+    error_from_response,
+    public_url,
+)
+from ._generated import import_generated
+
+if TYPE_CHECKING:
+    from ._auth import HeaderAuth
+
+T = TypeVar("T")
+
+
+class Operation(Protocol):
+    """What a generated operation module says of itself (``OPERATION``, the generated ``types.Operation``)."""
+
+    @property
+    def name(self) -> str:
+        """The bound method's name, ``get_ticket``."""
+        ...
+
+    @property
+    def operation_id(self) -> str:
+        """The spec's ``operationId``, ``getTicket``."""
+        ...
+
+    @property
+    def method(self) -> str:
+        """The HTTP method, upper case."""
+        ...
+
+    @property
+    def route(self) -> str:
+        """The path template, ``/api/v1/tickets/{id}``."""
+        ...
+
+    @property
+    def group(self) -> str:
+        """The operation group, ``tickets``."""
+        ...
+
+#: The generated packages' own ArgumentError classes, raised by an
+#: operation's builder for an argument it refuses.
+_ARGUMENT_ERRORS: tuple[type[Exception], ...] = tuple(
+    import_generated(f"{package}.types").ArgumentError for package in ("spiceworks_client", "kloudless_itsm_client")
+)
+_REFUSALS: dict[type[Exception], type[InvalidArgumentError]] = {}
+
+
+def refused(exc: Exception) -> InvalidArgumentError:
+    """The ``InvalidArgumentError`` for a generated package's ``ArgumentError``.
+
+    It is both: code catching ``InvalidArgumentError`` (or ``ItsmError``) and
+    code catching the generated ``ArgumentError`` see it, with the same
+    message and the same ``operation`` and ``parameter`` attributes.
+    """
+    kind = type(exc)
+    combined = _REFUSALS.get(kind)
+    if combined is None:
+        combined = type(
+            "InvalidArgumentError", (InvalidArgumentError, kind), {"__module__": InvalidArgumentError.__module__}
+        )
+        _REFUSALS[kind] = combined
+    error = combined.__new__(combined)
+    Exception.__init__(error, *exc.args)
+    error.__dict__.update(vars(exc))
+    return error
+
+
+class Sender:
+    """``invoke``: the one way the generated operations reach the network."""
+
+    _http: httpx.AsyncClient
+    _auth: HeaderAuth
+    _timeout_override: httpx.Timeout | None
+    _request_extensions: dict[str, Any]
+
+    async def invoke(
+        self,
+        operation: Operation,
+        build: Callable[[], dict[str, Any]],
+        parse_success: Callable[[httpx.Response], T],
+        parse_error: Callable[[httpx.Response], object],
+    ) -> tuple[httpx.Response, T]:
+        """Build one operation's request, send it and parse the 2xx response.
+
+        The generated operation methods call this; it is public so that the
+        generated code can, not for direct use.
+
+        Raises:
+            InvalidArgumentError: The builder refused an argument; nothing was sent.
+            ApiError: A subclass per status, for any status outside 2xx.
+            ApiConnectionError: No usable response (ApiTimeoutError for timeouts),
+                also when the transport raised something other than an httpx error.
+            ResponseDecodeError: A 2xx body that does not parse.
+            ClientClosedError: This client, or the one it is a view of, is closed.
+            RequestBuildError: httpx could not build the request; nothing was sent.
+            CredentialError: The token provider failed, raised by the auth flow.
+        """
+        name = operation.name
+        try:
+            request = build()
+        except _ARGUMENT_ERRORS as exc:
+            raise refused(exc) from exc
+        except Exception as exc:  # a builder bug or an argument no check covers: nothing was sent
+            raise RequestBuildError(f"{name}: the request could not be built: {type(exc).__name__}: {exc}") from exc
+        if self._http.is_closed:
+            raise ClientClosedError(f"{name}: the client is closed (aclose() was called); nothing was sent")
+        try:
+            http_request = self._http.build_request(
+                **request,
+                timeout=self._timeout_override or httpx.USE_CLIENT_DEFAULT,
+                extensions=self._request_extensions,
+            )
+        except Exception as exc:  # whatever httpx raises here, nothing was sent
+            raise RequestBuildError(f"{name}: the request could not be built: {type(exc).__name__}: {exc}") from exc
+        method, url = http_request.method, public_url(http_request.url)
+        try:
+            response = await self._http.send(http_request)
+        except ItsmError:
+            # The auth flow's CredentialError: already typed and worded.
+            raise
+        except httpx.TimeoutException as exc:
+            raise ApiTimeoutError(f"timed out ({type(exc).__name__})", method=method, url=url) from exc
+        except httpx.DecodingError as exc:
+            raise ApiConnectionError(f"undecodable response content: {exc}", method=method, url=url) from exc
+        except httpx.HTTPError as exc:
+            raise ApiConnectionError(f"{type(exc).__name__}: {exc}", method=method, url=url) from exc
+        except Exception as exc:  # a custom transport may raise anything
+            if isinstance(exc, RuntimeError) and self._http.is_closed:
+                # httpx's RuntimeError: another task closed the client during this call.
+                raise ClientClosedError(f"{name}: the client was closed during the call") from exc
+            reason = self._auth.redact(f"{type(exc).__name__}: {exc}")
+            raise ApiConnectionError(f"the transport raised {reason}", method=method, url=url) from exc
+        if not 200 <= response.status_code <= 299:
+            raise error_from_response(response, parse_error, self._auth.redact)
+        try:
+            parsed = parse_success(response)
+        except Exception as exc:
+            raise ResponseDecodeError(response, f"{type(exc).__name__}: {exc}") from exc
+        return response, parsed
