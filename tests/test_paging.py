@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -434,3 +437,126 @@ async def test_every_kloudless_list_operation(group: str, operation: str, segmen
         (path, {"page_size": "2", **extra, "page": "tok2"}),
         (path, {"page_size": "2", **extra, "page": "tok3"}),
     ]
+
+
+# --- the paginator: a context manager, iterated again, through views -------------------
+
+
+async def test_async_with_closes_the_walk_at_once() -> None:
+    server = PagedServer(numbered("tickets", [2, 2, 2]))
+    async with spiceworks(server) as client:
+        async with client.paginate(client.tickets.list_tickets, per_page=2) as items:
+            async for ticket in items:
+                assert ticket.id == 1
+                break
+            pages = items.pages()
+            assert (await pages.__anext__()).page_items()[0].id == 1
+        # Leaving the block closed both walks: nothing more is fetched ...
+        assert await pages.next_page() is None
+        assert len(server.requests) == 2
+        # ... and iterating again starts again from the first page.
+        assert await collect(items) == [1, 2, 3, 4, 5, 6]
+    assert [query["page"] for query in server.queries] == ["1", "1", "1", "2", "3"]
+
+
+async def test_iterating_twice_starts_again() -> None:
+    server = PagedServer(numbered("tickets", [2, 1]))
+    async with spiceworks(server) as client:
+        paginator = client.paginate(client.tickets.list_tickets, per_page=2)
+        assert await collect(paginator) == [1, 2, 3]
+        assert await collect(paginator) == [1, 2, 3]
+        pages = paginator.pages()
+        assert [len(page.page_items()) async for page in pages] == [2, 1]
+        assert [len(page.page_items()) async for page in pages] == [2, 1]
+    assert len(server.requests) == 8
+
+
+async def test_max_items_walk_starts_again() -> None:
+    server = PagedServer(numbered("tickets", [2, 2]))
+    async with spiceworks(server) as client:
+        paginator = client.paginate(client.tickets.list_tickets, per_page=2, max_items=3)
+        assert await collect(paginator) == [1, 2, 3]
+        assert await collect(paginator) == [1, 2, 3]
+    assert len(server.requests) == 4
+
+
+async def test_a_walk_left_part_way_continues() -> None:
+    server = PagedServer(numbered("tickets", [2, 2]))
+    async with spiceworks(server) as client:
+        paginator = client.paginate(client.tickets.list_tickets, per_page=2)
+        async for ticket in paginator:
+            assert ticket.id == 1
+            break
+        assert await collect(paginator) == [2, 3, 4]
+    assert len(server.requests) == 2
+
+
+async def test_a_failed_walk_starts_again() -> None:
+    failures = [500]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params["page"])
+        if page == 2 and failures:
+            return httpx.Response(failures.pop(), json={"error": "boom"})
+        return httpx.Response(200, json=numbered("tickets", [2, 2])({"page": str(page)}))
+
+    async with SpiceworksClient(
+        token="t", base_url=SPICEWORKS_URL, retry=RetryPolicy.never(), transport=httpx.MockTransport(handler)
+    ) as client:
+        paginator = client.paginate(client.tickets.list_tickets, per_page=2)
+        seen: list[Any] = []
+        with pytest.raises(ServerError):
+            await collect(paginator, seen)
+        assert seen == [1, 2]
+        assert await collect(paginator) == [1, 2, 3, 4]
+
+
+async def test_a_views_paginate_fetches_with_the_views_options() -> None:
+    timeouts: list[float | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        timeouts.append(request.extensions["timeout"]["read"])
+        return httpx.Response(200, json=numbered("tickets", [1, 1])(dict(request.url.params)))
+
+    async with SpiceworksClient(token="t", base_url=SPICEWORKS_URL, transport=httpx.MockTransport(handler)) as client:
+        view = client.with_options(timeout=7)
+        assert await collect(view.paginate(client.tickets.list_tickets)) == [1, 2]
+        assert await collect(view.paginate(view.tickets.list_tickets)) == [1, 2]
+        assert await collect(client.paginate(client.tickets.list_tickets)) == [1, 2]
+    assert timeouts == [7, 7, 7, 7, 30, 30]
+
+
+@pytest.mark.parametrize("concurrency", [0, -1, True, 2.0, "4", None])
+async def test_concurrency_must_be_a_positive_int(concurrency: Any) -> None:
+    server = PagedServer(numbered("tickets", [1]))
+    async with spiceworks(server) as client:
+        with pytest.raises(InvalidArgumentError, match=r"^paginate: concurrency must be a positive int"):
+            client.paginate(client.tickets.list_tickets, concurrency=concurrency)
+    with pytest.raises(InvalidArgumentError, match=r"^Paginator: concurrency must be a positive int"):
+        Paginator(client.tickets.list_tickets, {}, NumberedPages(), concurrency=concurrency)
+    assert server.requests == []
+
+
+async def test_positional_parameters_are_refused() -> None:
+    server = PagedServer(numbered("tickets", [1]))
+    async with spiceworks(server) as client:
+        paginate: Any = client.paginate
+        with pytest.raises(InvalidArgumentError, match=r"^paginate: the operation's parameters must be given by"):
+            paginate(client.tickets.list_tickets, None, 1, "open")
+    assert server.requests == []
+
+
+def test_paginate_parameters_are_typed_from_the_operation() -> None:
+    # typing_paging.py marks each mistake with a type: ignore that --strict
+    # reports as unused once the mistake is no longer caught.
+    root = Path(__file__).parent.parent
+    run = subprocess.run(  # noqa: S603 - this interpreter's mypy
+        [sys.executable, "-m", "mypy", "--strict", str(root / "tests" / "typing_paging.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=root,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.startswith("Success: no issues found in 1 source file")
