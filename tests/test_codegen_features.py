@@ -272,6 +272,8 @@ def test_colliding_names_are_renamed_as_documented_or_refused(collisions: Regene
         assert Path(CONFIG).name in run.stderr, run.stderr
         return
     renamed = probe(collisions.root, "collisions").split()
-    documented = "".join((collisions.root / name).read_text(encoding="utf-8") for name in ("README.md", "specs/README.md"))
+    documented = "".join(
+        (collisions.root / name).read_text(encoding="utf-8") for name in ("README.md", "specs/README.md")
+    )
     for name in renamed:
         assert f"`{name}`" in documented, f"group {name} is not named in README.md or specs/README.md"

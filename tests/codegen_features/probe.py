@@ -21,7 +21,7 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from io import BytesIO
 from typing import Any
 from urllib.parse import parse_qs
@@ -315,10 +315,8 @@ async def check_collisions() -> None:
                 if key.startswith(method) and not key.endswith("_raw")
             ]
             assert len(candidates) == 1, (method, candidates)
-            try:
+            with suppress(NotFoundError):
                 await candidates[0](1)
-            except NotFoundError:
-                pass
         assert isinstance(client.with_options(timeout=3), SpiceworksClient)
     print(" ".join(sorted(renamed.values())))
 
