@@ -39,6 +39,11 @@ MAX_PAUSE_EXTENSION = "itsm_async.max_pause"
 #: The longest pause when no retrying transport says otherwise: ``RetryPolicy().max_retry_after``.
 DEFAULT_MAX_PAUSE = 60.0
 
+#: An attempt's wait ends this much before the budget does: admitted with no
+#: time left it could only be cut short, and the retrying transport's own cap
+#: at the budget's end would report a read timeout instead of the limit.
+ADMISSION_MARGIN = 0.001
+
 #: Ends an attempt's hold on a limiter; called once, when the attempt is over.
 Release = Callable[[], Awaitable[None]]
 
@@ -258,7 +263,7 @@ class LimitedTransport(httpx.AsyncBaseTransport):
         self._slots = anyio.Semaphore(max_concurrency) if max_concurrency is not None else None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        max_wait = float(request.extensions.get(LIMIT_WAIT_EXTENSION, math.inf))
+        max_wait = float(request.extensions.get(LIMIT_WAIT_EXTENSION, math.inf)) - ADMISSION_MARGIN
         started = anyio.current_time()
         releases: list[Release] = []
         try:
