@@ -267,20 +267,27 @@ async def check_account_id() -> None:
             pass
         else:
             raise AssertionError("account 8 sees account 7's subscription")
+        listed = await _all(client, subscriptions.list_subscriptions, account_id=8)
+        assert [item.product for item in listed] == ["CAD"]
 
 
 async def check_header_cookie_path_level() -> None:
     async with _sandboxed() as (client, sent):
-        subscriptions = _group(client, "subscriptions")
-        await subscriptions.create_subscription(account_id=7, body={"product": "Office", "seats": 5})
-        page = await subscriptions.list_subscriptions(account_id=7, x_request_source="probe", session_hint="abc")
+        slots = _group(client, "slots")
+        made = await slots.create_slot(rack_id=4, body={"label": "U1"})
+        await slots.create_slot(5, body={"label": "U9"}, x_request_source="probe")
+        assert sent[-1].headers["x-request-source"] == "probe", sent[-1].headers
+        page = await slots.list_slots(rack_id=4, x_request_source="probe", session_hint="abc")
         request = sent[-1]
-        assert request.url.path == "/api/v1/accounts/7/subscriptions", request.url
+        assert request.url.path == "/api/v1/racks/4/slots", request.url
         assert request.headers["x-request-source"] == "probe", request.headers
         assert "session_hint=abc" in request.headers.get("cookie", ""), request.headers
-        assert [item.product for item in page.subscriptions] == ["Office"]
-        listed = await _all(client, subscriptions.list_subscriptions, account_id=7, x_request_source="probe")
-        assert [item.product for item in listed] == ["Office"]
+        assert [item.label for item in page.slots] == ["U1"]
+        got = await slots.get_slot(4, made.slot.id)
+        assert sent[-1].url.path == f"/api/v1/racks/4/slots/{made.slot.id}", sent[-1].url
+        assert got.slot.label == "U1"
+        listed = await _all(client, slots.list_slots, rack_id=5, x_request_source="probe")
+        assert [item.label for item in listed] == ["U9"]
 
 
 async def check_untagged() -> None:
