@@ -12,10 +12,11 @@ and a cell is the median of those ratios over the rounds (lower is faster).
 - A: sequential ``GET`` of a ticket, on one kept-alive connection.
 - B: the same ``GET``, with a fixed number of requests in flight.
 - C: list pages of 100 tickets, parsed into models (raw clients: ``json`` only).
-- D: a collection read by paging, each answer delayed by the server (raw
-  aiohttp left out: the walk waits on the latency alone); and,
+- D: a collection read by paging, each answer delayed by the server; and,
   when ``paginate`` takes ``concurrency=``, itsm_async's parallel walk as a
-  ratio to its own sequential walk in the same round.
+  ratio to its own sequential walk in the same round. Raw aiohttp and
+  openapi-generator are left out: a sequential walk waits on the latency
+  alone, so one more would add time and tell nothing.
 - Peak memory growth while paging a large collection (the resident set,
   sampled, in one fresh process per client), as a ratio to raw httpx.
 - Import time (``import itsm_async`` against ``import httpx``), each in a
@@ -24,8 +25,10 @@ and a cell is the median of those ratios over the rounds (lower is faster).
 Clients: ``itsm_async.SpiceworksClient`` with its defaults (retries and auth
 on), raw httpx, raw aiohttp, and the stock openapi-python-client output of
 ``specs/spiceworks-cloud-apps.yaml`` (``stock_client.py``, generated into a
-temporary folder). openapi-generator's python client is reported only when
-``openapi-generator-cli`` is installed.
+temporary folder); and openapi-generator's python client (its asyncio
+library: aiohttp and pydantic) when ``openapi-generator-cli``, Java and the
+generated client's dependencies are installed, or else a line saying which
+is missing.
 
 Prints one table and the issue's targets for itsm_async, each met or not. It
 never fails on timing: the exit status is 1 only when a client failed.
@@ -41,7 +44,6 @@ import gc
 import inspect
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -60,7 +62,15 @@ from itsm_async import SpiceworksClient
 
 # Run as a script, this folder is on sys.path but the repository is not.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.bench.stock_client import StockApi, StockPeer, generate
+from tests.bench.stock_client import (
+    GeneratorApi,
+    GeneratorPeer,
+    GeneratorUnavailable,
+    StockApi,
+    StockPeer,
+    generate,
+    generate_openapi_generator,
+)
 
 TOKEN = "bench-token"
 HTTPX, AIOHTTP, STOCK, GENERATOR, ITSM = (
@@ -276,8 +286,8 @@ def workloads(sizes: Sizes) -> list[Workload]:
             sizes.paged_items,
             sizes.latency_ms,
             paged,
-            # Latency-bound: one more sequential walk would add time and tell nothing.
-            leave_out=(AIOHTTP,),
+            # Latency-bound: more sequential walks would add time and tell nothing.
+            leave_out=(AIOHTTP, GENERATOR),
         ),
     ]
 
@@ -322,6 +332,7 @@ class Results:
     def __init__(self) -> None:
         self.values: dict[Key, dict[int, float]] = {}
         self.errors: dict[Key, str] = {}
+        self.notes: list[str] = []
 
     async def measure(self, key: Key, round_: int, measurement: Callable[[], Awaitable[float]]) -> None:
         if key in self.errors:
@@ -357,16 +368,51 @@ async def time_once(make: Callable[[str], Peer], url: str, work: Callable[[Peer]
         await peer.aclose()
 
 
-def peer_factories(stock: StockApi | None) -> dict[str, Callable[[str], Peer]]:
-    factories: dict[str, Callable[[str], Peer]] = {HTTPX: HttpxPeer, AIOHTTP: AiohttpPeer, ITSM: ItsmPeer}
-    if stock is not None:
+@dataclass
+class Generated:
+    """Where the generated clients are (folder for ``sys.path``, package), when they were generated."""
+
+    stock: tuple[Path, str] | None = None
+    generator: tuple[Path, str] | None = None
+
+    def child_arguments(self) -> list[str]:
+        """The same clients, for ``--memory-child``."""
+        arguments = []
+        for flag, where in (("--stock", self.stock), ("--generator", self.generator)):
+            if where is not None:
+                arguments += [flag, f"{where[0]}{os.pathsep}{where[1]}"]
+        return arguments
+
+    @staticmethod
+    def parse(argument: str | None) -> tuple[Path, str] | None:
+        if argument is None:
+            return None
+        path, _, package = argument.rpartition(os.pathsep)
+        return Path(path), package
+
+    def child_env(self) -> dict[str, str]:
+        """The environment of a child process that imports them."""
+        paths = [str(where[0]) for where in (self.stock, self.generator) if where is not None]
+        paths += [os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []
+        return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+
+
+def peer_factories(generated: Generated) -> dict[str, Callable[[str], Peer]]:
+    """Each client that is available, by column."""
+    factories: dict[str, Callable[[str], Peer]] = {HTTPX: HttpxPeer, AIOHTTP: AiohttpPeer}
+    if generated.stock is not None:
+        stock = StockApi(*generated.stock)
         factories[STOCK] = lambda url: StockPeer(stock, url, TOKEN)
+    if generated.generator is not None:
+        generator = GeneratorApi(*generated.generator)
+        factories[GENERATOR] = lambda url: GeneratorPeer(generator, url, TOKEN)
+    factories[ITSM] = ItsmPeer
     return factories
 
 
-async def run_rounds(sizes: Sizes, server: str, results: Results, stock: StockApi | None) -> None:
+async def run_rounds(sizes: Sizes, server: str, results: Results, generated: Generated) -> None:
     """Every workload for every client, interleaved, round after round."""
-    factories = peer_factories(stock)
+    factories = peer_factories(generated)
     names = list(factories)
     parallel = paginate_takes_concurrency()
     for round_ in range(sizes.rounds):
@@ -403,12 +449,6 @@ IMPORTS = {
 }
 
 
-def _child_env(stock: tuple[Path, str] | None) -> dict[str, str]:
-    paths = [str(stock[0])] if stock is not None else []
-    paths += [os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-
-
 def _run_child(command: list[str], env: dict[str, str]) -> float:
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)  # noqa: S603
     if done.returncode != 0:
@@ -416,16 +456,15 @@ def _run_child(command: list[str], env: dict[str, str]) -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
-async def measure_memory(sizes: Sizes, server: str, results: Results, stock: tuple[Path, str] | None) -> None:
+async def measure_memory(sizes: Sizes, server: str, results: Results, generated: Generated) -> None:
     """Peak memory growth during one walk, each client in a fresh process."""
     url = collection_url(server, sizes.memory_items, 0)
-    names = [HTTPX, AIOHTTP, *([STOCK] if stock is not None else []), ITSM]
+    names = list(peer_factories(generated))
     for name in names:
         command = [sys.executable, __file__, "--memory-child", name, "--url", url, "--per-page", str(sizes.per_page)]
         command += ["--memory-items", str(sizes.memory_items)]
-        if stock is not None:
-            command += ["--stock", f"{stock[0]}{os.pathsep}{stock[1]}"]
-        child = functools.partial(asyncio.to_thread, _run_child, command, _child_env(stock))
+        command += generated.child_arguments()
+        child = functools.partial(asyncio.to_thread, _run_child, command, generated.child_env())
         await results.measure((memory_row(sizes), name), 0, child)
 
 
@@ -471,13 +510,9 @@ async def _peak_growth(walk: Awaitable[int]) -> tuple[int, int]:
     return seen, max(peak, _resident_bytes()) - start
 
 
-async def memory_child(name: str, url: str, per_page: int, items: int, stock: str | None) -> None:
+async def memory_child(name: str, url: str, per_page: int, items: int, generated: Generated) -> None:
     """In the child process: walk ``items`` items and print the peak memory growth in bytes."""
-    stock_api = None
-    if stock is not None:
-        path, _, package = stock.rpartition(os.pathsep)
-        stock_api = StockApi(Path(path), package)
-    peer = peer_factories(stock_api)[name](url)
+    peer = peer_factories(generated)[name](url)
     await peer.open()
     try:
         await peer.list_page(1, 1)
@@ -490,15 +525,17 @@ async def memory_child(name: str, url: str, per_page: int, items: int, stock: st
     print(peak)
 
 
-async def measure_imports(sizes: Sizes, results: Results, stock: tuple[Path, str] | None) -> None:
+async def measure_imports(sizes: Sizes, results: Results, generated: Generated) -> None:
     """Seconds each client's import takes in a fresh interpreter (startup excluded), interleaved."""
     imports = dict(IMPORTS)
-    if stock is not None:
-        package = stock[1]
+    if generated.generator is not None:
+        imports[GENERATOR] = f"import {generated.generator[1]}"
+    if generated.stock is not None:
+        package = generated.stock[1]
         imports[STOCK] = (
             f"import {package}.client, {package}.api.tickets.get_ticket, {package}.api.tickets.list_tickets"
         )
-    env = _child_env(stock)
+    env = generated.child_env()
     names = list(imports)
     for round_ in range(-1, sizes.rounds):  # round -1 writes the bytecode caches, and is not counted
         shift = round_ % len(names)
@@ -508,13 +545,6 @@ async def measure_imports(sizes: Sizes, results: Results, stock: tuple[Path, str
             await results.measure((IMPORT_ROW, name), round_, child)
     for values in results.values.values():
         values.pop(-1, None)
-
-
-def generator_skip_reason() -> str:
-    """Why openapi-generator's python client is not in this run."""
-    if shutil.which("openapi-generator-cli") is None:
-        return "openapi-generator-cli is not installed (it needs Java and its own jar)"
-    return "openapi-generator-cli is installed, but its client is not wired into this bench"
 
 
 def _cell(ratio: float | None, note: str = "") -> str:
@@ -540,7 +570,7 @@ def table(sizes: Sizes, results: Results) -> list[str]:
             if workload.count and name in (HTTPX, AIOHTTP):
                 note = _rate(results, key, workload.count)
             elif name == HTTPX and results.median(key) is not None:
-                note = f"{results.median(key):.2f} s"
+                note = f"{results.median(key):.3g} s"
             cells[name] = "error" if key in results.errors else _cell(results.ratio(key, base), note)
         rows.append((workload.row, cells))
         if workload.row.startswith("D "):
@@ -606,27 +636,42 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--memory-child", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--stock", help=argparse.SUPPRESS)
+    parser.add_argument("--generator", help=argparse.SUPPRESS)
     return parser.parse_args()
+
+
+async def generate_clients(folder: Path, results: Results) -> Generated:
+    """Both stock generated clients, side by side; openapi-generator's only when it is installed."""
+    stock, generator = await asyncio.gather(
+        asyncio.to_thread(generate, folder),
+        asyncio.to_thread(generate_openapi_generator, folder),
+        return_exceptions=True,
+    )
+    generated = Generated()
+    if isinstance(stock, BaseException):
+        results.errors[("generate", STOCK)] = f"{type(stock).__name__}: {stock}"
+    else:
+        generated.stock = stock
+    if isinstance(generator, GeneratorUnavailable):
+        results.notes.append(f"{GENERATOR}: skipped: {generator}")
+        print(results.notes[-1], file=sys.stderr)
+    elif isinstance(generator, BaseException):
+        results.errors[("generate", GENERATOR)] = f"{type(generator).__name__}: {generator}"
+    else:
+        generated.generator = generator
+    return generated
 
 
 async def bench(sizes: Sizes, server: str, folder: Path) -> int:
     results = Results()
-    stock: tuple[Path, str] | None = None
-    stock_api: StockApi | None = None
-    try:
-        stock = await asyncio.to_thread(generate, folder)
-        stock_api = StockApi(*stock)
-    except Exception as exc:
-        results.errors[("generate", STOCK)] = f"{type(exc).__name__}: {exc}"
-        print(f"{STOCK}: not generated: {exc}", file=sys.stderr)
-    await run_rounds(sizes, server, results, stock_api)
-    await measure_memory(sizes, server, results, stock)
-    await measure_imports(sizes, results, stock)
+    generated = await generate_clients(folder, results)
+    await run_rounds(sizes, server, results, generated)
+    await measure_memory(sizes, server, results, generated)
+    await measure_imports(sizes, results, generated)
     print()
     print("\n".join(table(sizes, results)))
     print()
-    print(f"{GENERATOR}: skipped: {generator_skip_reason()}")
-    print("\n".join(targets(sizes, results)))
+    print("\n".join([*results.notes, *targets(sizes, results)]))
     for (row, name), error in sorted(results.errors.items()):
         print(f"error: {name} on {row}: {error}")
     return 1 if results.errors else 0
@@ -635,7 +680,8 @@ async def bench(sizes: Sizes, server: str, folder: Path) -> int:
 def main() -> int:
     args = arguments()
     if args.memory_child:
-        asyncio.run(memory_child(args.memory_child, args.url, args.per_page, args.memory_items, args.stock))
+        generated = Generated(Generated.parse(args.stock), Generated.parse(args.generator))
+        asyncio.run(memory_child(args.memory_child, args.url, args.per_page, args.memory_items, generated))
         return 0
     sizes = Sizes(
         rounds=args.rounds,

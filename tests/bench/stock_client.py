@@ -1,18 +1,27 @@
-"""The stock openapi-python-client output of our Spiceworks spec, for the peer benchmark.
+"""Stock generated clients of our Spiceworks spec, for the peer benchmark.
 
-What a user gets who runs the generator on ``specs/spiceworks-cloud-apps.yaml``
-themselves: the pinned generator of ``specs/codegen-requirements.txt`` (the
-one ``./codegen.sh`` uses), but with no custom templates and the generator's
-default configuration, written into a folder the caller gives (a temporary
-one: never the repository). ``StockPeer`` calls it as its README shows: an
-``AuthenticatedClient`` and the ``asyncio`` function of each operation.
+What a user gets who runs a generator on ``specs/spiceworks-cloud-apps.yaml``
+themselves, written into a folder the caller gives (a temporary one: never
+the repository):
+
+- openapi-python-client: the pinned generator of
+  ``specs/codegen-requirements.txt`` (the one ``./codegen.sh`` uses), with no
+  custom templates and the generator's default configuration. ``StockPeer``
+  calls it as its README shows: an ``AuthenticatedClient`` and the
+  ``asyncio`` function of each operation.
+- openapi-generator's ``python`` generator with its ``asyncio`` library
+  (aiohttp and pydantic), when ``openapi-generator-cli`` (PyPI's, which
+  carries the jar) and Java are installed. ``GeneratorPeer`` calls it as its
+  README shows: a ``Configuration``, an ``ApiClient`` and ``TicketsApi``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +124,81 @@ class StockPeer:
         if not isinstance(result, expected):
             raise RuntimeError(f"the stock client returned {result!r}")
         return result
+
+
+GENERATOR_PACKAGE = "openapi_generator_spiceworks"
+#: What the generated client imports (its requirements.txt), as import names.
+GENERATOR_NEEDS = ("aiohttp", "aiohttp_retry", "dateutil", "pydantic", "typing_extensions")
+
+
+class GeneratorUnavailable(Exception):
+    """openapi-generator, Java or the generated client's dependencies are not installed."""
+
+
+def generate_openapi_generator(folder: Path) -> tuple[Path, str]:
+    """Generate openapi-generator's asyncio python client under ``folder``.
+
+    Returns:
+        The folder to put on ``sys.path`` and the package's name.
+
+    Raises:
+        GeneratorUnavailable: What is missing to generate or import it.
+        RuntimeError: The generator failed (its output is in the message).
+    """
+    beside = Path(sys.executable).with_name("openapi-generator-cli")
+    cli = str(beside) if beside.exists() else shutil.which("openapi-generator-cli")
+    if cli is None:
+        raise GeneratorUnavailable("openapi-generator-cli is not installed (pip install openapi-generator-cli)")
+    if shutil.which("java") is None:
+        raise GeneratorUnavailable("openapi-generator-cli is installed, but there is no java on PATH")
+    missing = [name for name in GENERATOR_NEEDS if importlib.util.find_spec(name) is None]
+    if missing:
+        raise GeneratorUnavailable(f"the generated client needs {', '.join(missing)}, not installed")
+    project = folder / "openapi-generator-spiceworks"
+    command = [cli, "generate", "-g", "python", "--library", "asyncio", "-i", str(SPEC), "-o", str(project)]
+    done = subprocess.run(  # noqa: S603 - the installed generator
+        [*command, "--package-name", GENERATOR_PACKAGE], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0 or not (project / GENERATOR_PACKAGE / "api_client.py").exists():
+        raise RuntimeError(f"openapi-generator failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    return project, GENERATOR_PACKAGE
+
+
+class GeneratorApi:
+    """The generated package of openapi-generator."""
+
+    def __init__(self, path: Path, package: str) -> None:
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
+        self.package: Any = importlib.import_module(package)
+
+
+class GeneratorPeer:
+    """The bench's calls through openapi-generator's client: pydantic models, or its exception."""
+
+    def __init__(self, api: GeneratorApi, base_url: str, token: str) -> None:
+        configuration = api.package.Configuration(host=base_url, access_token=token)
+        self._client: Any = api.package.ApiClient(configuration)
+        self._tickets: Any = api.package.TicketsApi(self._client)
+
+    async def open(self) -> None:
+        pass
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def get_ticket(self, ticket_id: int) -> object:
+        return await self._tickets.get_ticket(id=ticket_id)
+
+    async def list_page(self, page: int, per_page: int) -> int:
+        return len((await self._tickets.list_tickets(page=page, per_page=per_page)).tickets)
+
+    async def walk(self, per_page: int) -> int:
+        """Every item, page by page (the generated client has no paginator)."""
+        seen, page = 0, 1
+        while True:
+            result = await self._tickets.list_tickets(page=page, per_page=per_page)
+            seen += len(result.tickets)
+            if not result.tickets or page >= result.meta.total_pages:
+                return seen
+            page += 1
