@@ -1,8 +1,10 @@
-"""Checks of one feature of ``features.yaml`` or ``collisions.yaml``, in a regenerated copy of the repo.
+"""Checks of one feature of an overlay of this folder, in a copy of the repo regenerated with it.
 
     python probe.py FEATURE
 
-``tests/test_codegen_features.py`` runs this with ``PYTHONPATH`` naming the
+``tests/test_codegen_features.py`` (``features.yaml``, ``collisions.yaml``)
+and ``tests/test_regenerate_added_operation.py`` (``added_operation.*.yaml``)
+run this with ``PYTHONPATH`` naming the
 copy's ``generated/`` and ``wrapper/``, so that the client, the generated
 packages and the sandbox (which reads the copy's extended spec) are the
 copy's. It exits 0 when every check of FEATURE holds and fails with a
@@ -28,9 +30,9 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from itsm_async import NotFoundError, SpiceworksClient
+from itsm_async import KloudlessClient, NotFoundError, SpiceworksClient
 from itsm_async._generated import operation_groups
-from itsm_async.sandbox import Sandbox
+from itsm_async.sandbox import Sandbox, serve
 
 
 def _module(name: str) -> Any:
@@ -66,7 +68,7 @@ async def _sandboxed() -> AsyncIterator[tuple[SpiceworksClient, list[httpx.Reque
             yield client, recording.sent
 
 
-def _group(client: SpiceworksClient, name: str) -> Any:
+def _group(client: SpiceworksClient | KloudlessClient, name: str) -> Any:
     return getattr(client, name)
 
 
@@ -79,7 +81,7 @@ def _operation(client: SpiceworksClient, method: str) -> Any:
     raise AssertionError(f"no operation group of SpiceworksClient has {method}: {list(operation_groups(api))}")
 
 
-async def _all(client: SpiceworksClient, operation: Any, **params: Any) -> list[Any]:
+async def _all(client: SpiceworksClient | KloudlessClient, operation: Any, **params: Any) -> list[Any]:
     return [item async for item in client.paginate(operation, **params)]
 
 
@@ -326,6 +328,27 @@ async def check_collisions() -> None:
                 await candidates[0](1)
         assert isinstance(client.with_options(timeout=3), SpiceworksClient)
     print(" ".join(sorted(renamed.values())))
+
+
+async def _locations(client: SpiceworksClient | KloudlessClient, size: str) -> None:
+    locations = _group(client, "locations")
+    made = [await locations.create_location(body={"name": name}) for name in ("Leeds", "York", "Hull")]
+    made_ids = [getattr(location, "location", location).id for location in made]
+    got = await locations.get_location(made_ids[1])
+    assert getattr(got, "location", got).name == "York", got
+    listed = await _all(client, locations.list_locations, **{size: 2})
+    assert [(item.id, item.name) for item in listed] == list(zip(made_ids, ["Leeds", "York", "Hull"], strict=True))
+
+
+async def check_added_operation() -> None:
+    with Sandbox(check_responses=True) as sandbox:
+        async with sandbox.spiceworks_client() as spiceworks:
+            await _locations(spiceworks, "per_page")
+        async with sandbox.kloudless_client() as kloudless:
+            await _locations(kloudless, "page_size")
+    with serve() as url:
+        async with SpiceworksClient(token="t", base_url=url) as served:
+            await _locations(served, "per_page")
 
 
 CHECKS: dict[str, Callable[[], Coroutine[Any, Any, None]]] = {
