@@ -22,6 +22,7 @@ import attrs
 import uvicorn
 
 from ._faults import ConnectionDropped, FaultConfig
+from ._http import CoalescingHTTPProtocol
 from ._sandbox import Sandbox
 from ._seed import SeedCounts
 
@@ -108,6 +109,19 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def uvicorn_config(sandbox: Sandbox, *, log_level: str) -> uvicorn.Config:
+    """How uvicorn serves ``sandbox``: each response written in one piece (``_http``).
+
+    Args:
+        sandbox: The sandbox to serve.
+        log_level: uvicorn's log level.
+
+    Returns:
+        The configuration.
+    """
+    return uvicorn.Config(sandbox.app, log_level=log_level, lifespan="on", http=CoalescingHTTPProtocol)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the sandbox server until interrupted.
 
@@ -137,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 flush=True,
             )
             logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
-            server = uvicorn.Server(uvicorn.Config(sandbox.app, log_level=args.log_level, lifespan="on"))
+            server = uvicorn.Server(uvicorn_config(sandbox, log_level=args.log_level))
             server.run(sockets=[sock])
     finally:
         sandbox.close()

@@ -186,6 +186,8 @@ class Dispatcher:
             if refuse is not None:
                 raise refuse
             authenticate(api, incoming)
+            request.found = operation.found
+            request.parameters.path = dict(operation.found.path_result.variables)
             checked = check_request(spec, request)
             if not incoming.body:
                 body = None

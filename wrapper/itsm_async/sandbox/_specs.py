@@ -18,11 +18,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
+from jsonschema_path import SchemaPath
 from openapi_core import Config, OpenAPI
 from openapi_core.deserializing.media_types.util import json_loads
+from openapi_core.templating.paths.datatypes import PathOperationServer
 from openapi_core.templating.paths.finders import APICallPathFinder
+from openapi_core.unmarshalling.request import UNMARSHALLERS as REQUEST_UNMARSHALLERS
+from openapi_core.validation.response import VALIDATORS as RESPONSE_VALIDATORS
+from openapi_spec_validator.versions.shortcuts import get_spec_version
 from yaml import safe_load  # type: ignore[import-untyped,unused-ignore]
 
+from ._checkers import cached
 from ._errors import ApiName
 
 SPECS_ENV = "ITSM_SANDBOX_SPECS"
@@ -33,6 +39,8 @@ SPEC_FILES: dict[ApiName, str] = {
 }
 
 _METHODS = ("get", "put", "post", "delete", "patch")
+#: Places of a document whose resolution is kept (a few hundred per spec are read).
+_RESOLVED_PLACES = 4096
 
 
 @attrs.frozen
@@ -49,6 +57,8 @@ class ApiSpec:
             precedes every path template in a URL.
         operations: The operationId of each (path template, lowercase method);
             an operation without one is named ``<METHOD> <template>``.
+        found: What the finder found for recent (lowercase method, path)
+            pairs: the same document always finds the same.
     """
 
     name: ApiName
@@ -57,6 +67,7 @@ class ApiSpec:
     host_url: str
     base_path: str
     operations: Mapping[tuple[str, str], str]
+    found: dict[tuple[str, str], PathOperationServer] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def operation_ids(self) -> frozenset[str]:
@@ -128,9 +139,16 @@ def _load(name: ApiName, path: Path) -> ApiSpec:
     # openapi-core reads application/json and vnd.api+json; every other JSON
     # media type (application/merge-patch+json, RFC 7396) is JSON too (RFC 6839).
     suffixed = {media for media in _media_types(prepared) if media.endswith("+json")}
-    openapi = OpenAPI.from_dict(
-        prepared, config=Config(extra_media_type_deserializers=dict.fromkeys(suffixed, json_loads))
+    # Each validator and unmarshaller is built once per schema, not once per request (``_checkers``).
+    version = get_spec_version(prepared)
+    config = Config(
+        extra_media_type_deserializers=dict.fromkeys(suffixed, json_loads),
+        request_unmarshaller_cls=cached(REQUEST_UNMARSHALLERS[version]),
+        response_validator_cls=cached(RESPONSE_VALIDATORS[version]),
     )
+    # jsonschema-path's resolved-path cache (off by default) keeps each place of the document once its
+    # ``$ref`` chain is followed: openapi-core reads the same few places on every request.
+    openapi = OpenAPI(SchemaPath.from_dict(prepared, resolved_cache_maxsize=_RESOLVED_PLACES), config=config)
     operations = {
         (template, method): operation.get("operationId") or f"{method.upper()} {template}"
         for template, item in (prepared.get("paths") or {}).items()

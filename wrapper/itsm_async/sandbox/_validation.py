@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 from openapi_core.datatypes import RequestParameters
+from openapi_core.templating.paths.datatypes import PathOperationServer
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathError
 from openapi_core.validation.request.exceptions import (
     MissingParameterError,
@@ -24,6 +25,9 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from ._errors import ApiProblem
 from ._specs import ApiSpec
+
+#: The most (method, path) pairs whose operation is kept: the finder tries every path template in turn.
+_FOUND_PATHS = 4096
 
 
 class SpecRequest:
@@ -58,6 +62,8 @@ class SpecRequest:
         media_type, separator, parameters = header_map.get("content-type", "application/octet-stream").partition(";")
         self.content_type = media_type.strip().lower() + separator + parameters
         self.parameters = RequestParameters(query=ImmutableMultiDict(list(query)), header=header_map)
+        #: The operation found for the request, so validation does not search the paths again.
+        self.found: PathOperationServer | None = None
 
 
 class SpecResponse:
@@ -76,6 +82,7 @@ class Operation:
 
     operation_id: str
     resource: str
+    found: PathOperationServer = attrs.field(eq=False, repr=False)
 
 
 @attrs.frozen
@@ -99,15 +106,25 @@ def find_operation(spec: ApiSpec, method: str, path: str) -> Operation:
         ApiProblem: 404 for a path the spec does not declare, 405 for a
             method it does not declare on that path.
     """
+    key = (method.lower(), path)
+    found = spec.found.get(key)
+    if found is None:
+        found = _find(spec, method, path)
+        if len(spec.found) >= _FOUND_PATHS:
+            spec.found.clear()
+        spec.found[key] = found
+    template = found.path_result.pattern
+    resource = [segment for segment in template.split("/") if segment and not segment.startswith("{")][-1]
+    return Operation(spec.operations[(template, method.lower())], resource, found)
+
+
+def _find(spec: ApiSpec, method: str, path: str) -> PathOperationServer:
     try:
-        found = spec.finder.find(method.lower(), spec.host_url + path)
+        return spec.finder.find(method.lower(), spec.host_url + path)
     except OperationNotFound:
         raise ApiProblem(405, f"{method} is not allowed on {path}") from None
     except PathError:
         raise ApiProblem(404, f"no such endpoint: {path}") from None
-    template = found.path_result.pattern
-    resource = [segment for segment in template.split("/") if segment and not segment.startswith("{")][-1]
-    return Operation(spec.operations[(template, method.lower())], resource)
 
 
 def check_request(spec: ApiSpec, request: SpecRequest) -> Checked:
@@ -120,7 +137,9 @@ def check_request(spec: ApiSpec, request: SpecRequest) -> Checked:
         ApiProblem: 422, with one detail per violation.
     """
     try:
-        result = spec.openapi.unmarshal_request(request)
+        # The unmarshaller itself: unmarshal_request first tells a webhook from an API call through
+        # two runtime protocol checks, which cost as much again as the checks of a small request.
+        result = spec.openapi.request_unmarshaller.unmarshal(request)
     except AssertionError:
         # openapi-core's multipart reader asserts its parts are MIME parts:
         # a body that does not split on its boundary is the client's error.
