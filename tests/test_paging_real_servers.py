@@ -137,17 +137,22 @@ async def test_documented_meta_is_read_from_the_models_unknown_keys() -> None:
     assert server.pages == ["1", "2"]
 
 
-@pytest.mark.parametrize("known", [{"total_entries": 75}, {"page_count": 3}])
+@pytest.mark.parametrize(
+    "known",
+    [{"total_entries": 75}, {"page_count": 3}, {"total_entries": 75, "per_page": 100}],
+    ids=["total_entries", "page_count", "per_page-as-asked"],
+)
 async def test_documented_meta_with_one_of_its_totals_ends_by_it(known: dict[str, int]) -> None:
     def respond(query: dict[str, str]) -> httpx.Response:
         page = int(query["page"])
         ids = range((page - 1) * CAP + 1, min(page * CAP, 75) + 1)
-        meta = {**known, "current_page": page, "per_page": CAP}
+        # The last case echoes the per_page asked for, not the 30 served.
+        meta = {"current_page": page, "per_page": CAP, **known}
         return httpx.Response(200, json={"tickets": [spiceworks_item("tickets", id) for id in ids], "meta": meta})
 
     server = Recorder(respond)
     async with spiceworks(server) as client:
-        ids = await ids_of(client.paginate(client.tickets.list_tickets, per_page=CAP))
+        ids = await ids_of(client.paginate(client.tickets.list_tickets, per_page=100))
     assert ids == list(range(1, 76))
     assert server.pages == ["1", "2", "3"]
 

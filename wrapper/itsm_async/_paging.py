@@ -78,6 +78,10 @@ def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
+def _first_int(meta: Mapping[str, Any], *keys: str) -> int | None:
+    return next((number for number in map(_int, map(meta.get, keys)) if number is not None), None)
+
+
 def _meta(page: Any) -> dict[str, Any]:
     """``meta`` as a dict: the spec's fields and any other key the server sent."""
     meta = getattr(page, "meta", None)
@@ -101,10 +105,11 @@ class NumberedPages:
 
     def pages_left(self, page: Any, params: Mapping[str, Any], walk: Walk[Any, Any]) -> int | None:
         meta = _meta(page)
-        total_pages = _int(meta.get("total_pages", meta.get("page_count")))
+        total_pages = _first_int(meta, "total_pages", "page_count")
         if total_pages is None:
-            total_count = _int(meta.get("total_count", meta.get("total_entries")))
-            per_page = _int(meta.get("per_page")) or walk.first_page_size
+            total_count = _first_int(meta, "total_count", "total_entries")
+            # The size the server serves, seen on the first page, over the size it says.
+            per_page = walk.first_page_size or _int(meta.get("per_page"))
             if total_count is None or not per_page:
                 return None
             total_pages = math.ceil(total_count / per_page)
@@ -336,14 +341,16 @@ class Walk(Generic[P, T]):
                     for later in scopes[n + 1 :]:
                         later.cancel()
 
-        with anyio.CancelScope() as self._scope:
-            if count == 1:
-                await one(0)
-            else:
-                async with anyio.create_task_group() as group:
-                    for n in range(count):
-                        group.start_soon(one, n)
-        self._scope = None
+        try:
+            with anyio.CancelScope() as self._scope:
+                if count == 1:
+                    await one(0)
+                else:
+                    async with anyio.create_task_group() as group:
+                        for n in range(count):
+                            group.start_soon(one, n)
+        finally:
+            self._scope = None
         for target, result in zip(targets, results, strict=True):
             if result is None:  # stopped after an earlier page failed
                 break
