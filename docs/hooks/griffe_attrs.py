@@ -50,6 +50,8 @@ def _parameters(cls: griffe.Class, kw_only: bool) -> list[griffe.Parameter]:
     for member in cls.members.values():
         if not isinstance(member, griffe.Attribute) or member.annotation is None:
             continue
+        if "property" in member.labels:
+            continue
         if "class-attribute" in member.labels and "instance-attribute" not in member.labels:
             continue  # ClassVar
         value = member.value

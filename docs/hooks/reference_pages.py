@@ -31,8 +31,11 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 
 WRAPPER = "itsm_async"
+#: The private modules whose names come first in the reference, in this order;
+#: any other follows in the order ``__init__.py`` imports it.
+FIRST_MODULES = ("_client", "_paging", "_retry", "_transport")
 #: Submodules of ``itsm_async`` with a page of their own, after the top-level names.
-SUBMODULES = ("testing", "sandbox", "vendor")
+SUBMODULES = ("testing", "sandbox", "vendor", "redis")
 #: The names of a generated package's ``types`` that users meet (defined by the
 #: templates, not the spec, so the same in every package).
 TYPES = ("UNSET", "Unset", "Response", "ArgumentError", "MissingFieldError")
@@ -85,7 +88,13 @@ def _wrapper_pages(package: griffe.Module) -> tuple[dict[str, str], list[Any]]:
         f"The hand-written package. Its public names (`{WRAPPER}.__all__`), by the module that defines them:",
         "",
     ]
-    for module, names in by_module.items():
+
+    def first(module: str) -> int:
+        short = module.rpartition(".")[2]
+        return FIRST_MODULES.index(short) if short in FIRST_MODULES else len(FIRST_MODULES)
+
+    for module in sorted(by_module, key=first):
+        names = by_module[module]
         short = module.rpartition(".")[2]
         path = f"reference/{WRAPPER}/{short.strip('_')}.md"
         title = _title(short)
@@ -189,14 +198,18 @@ def _generated_pages(package: griffe.Module) -> tuple[dict[str, str], list[Any]]
         )
         identifier = f"{name}.models.{model}"
         # An enum shows its values; a list envelope the method paging reads; the
-        # other models their docstring's table of fields, not from_dict/to_dict again.
+        # other models their docstring's table of fields, not from_dict/to_dict
+        # again. The fields table says what a constructor takes, so the long
+        # one-line signature is left out.
         if is_enum:
             options: dict[str, Any] = {"show_if_no_docstring": True}
         elif isinstance(target, griffe.Class) and "page_items" in target.members:
             options = {"members": ["page_items"]}
         else:
             options = {"members": False}
-        model_lines.append(_directive(identifier, show_root_full_path=False, **options, **GENERATED_OPTIONS))
+        model_lines.append(
+            _directive(identifier, show_root_full_path=False, show_signature=False, **options, **GENERATED_OPTIONS)
+        )
     pages[f"{root}/models.md"] = "\n".join(model_lines)
     types = _target(package.members["types"])
     present = [member for member in TYPES if member in types.members]
