@@ -168,6 +168,74 @@ def group_names(tags: Sequence[str], renamed: dict[str, str], config_path: Path)
     return names
 
 
+def _list_inner(prop: Any) -> Any | None:
+    """The list variant of a union of a list and null, else None."""
+    inner = getattr(prop, "inner_properties", None) or []
+    lists = [each for each in inner if each.template == "list_property.py.jinja"]
+    nulls = [each for each in inner if each.get_base_type_string().as_unembedded_code() == "None"]
+    return lists[0] if len(inner) == 2 and len(lists) == 1 and len(nulls) == 1 else None
+
+
+def nullable_list(prop: Any) -> bool:
+    """The template global: whether a property is a nullable list (``type: [array, "null"]``)."""
+    return _list_inner(prop) is not None
+
+
+def page_items_type(prop: Any) -> str:
+    """The template global: what ``page_items()`` returns for the items property."""
+    inner = _list_inner(prop)
+    chosen = inner if inner is not None else prop
+    return str(chosen.get_type_string(no_optional=True).as_unembedded_code())
+
+
+@attrs.define
+class Discriminator:
+    """A union's discriminator: the property, and each value mapped to a generated class name."""
+
+    property: str
+    mapping: dict[str, str]
+
+
+def discriminators(document: dict[str, Any], class_name: Callable[[str], Any]) -> Callable[[Any], Discriminator | None]:
+    """The template global: the discriminator of a union property, from the document.
+
+    The generator drops ``discriminator``; a union is matched to its schema
+    by the set of its variants' class names. Without a ``mapping``, each
+    variant's schema name is its value (OpenAPI 3.1, Discriminator Object).
+    """
+    table: dict[frozenset[str], Discriminator] = {}
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            variants = node.get("oneOf") or node.get("anyOf")
+            found = node.get("discriminator")
+            if isinstance(variants, list) and isinstance(found, dict) and isinstance(found.get("propertyName"), str):
+                refs = [each["$ref"] for each in variants if isinstance(each, dict) and "$ref" in each]
+                names = {ref: str(class_name(ref.rpartition("/")[2])) for ref in refs}
+                mapping = {
+                    str(value): str(class_name(str(ref).rpartition("/")[2]))
+                    for value, ref in (found.get("mapping") or {}).items()
+                }
+                for ref, name in names.items():
+                    if name not in mapping.values():
+                        mapping[ref.rpartition("/")[2]] = name
+                table[frozenset(names.values())] = Discriminator(found["propertyName"], mapping)
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(document)
+
+    def lookup(prop: Any) -> Discriminator | None:
+        inner = getattr(prop, "inner_properties", None) or []
+        names = frozenset(str(each.class_info.name) for each in inner if hasattr(each, "class_info"))
+        return table.get(names)
+
+    return lookup
+
+
 #: The attributes of the clients that operation groups sit beside: a tag with
 #: one of these names would shadow it. tests/test_codegen.py checks that this
 #: covers every public attribute of both clients.
@@ -198,6 +266,9 @@ def _generate(spec: Path, config: Config, templates: Path, options: dict[str, An
     project.env.globals["group_name"] = lambda tag: groups[str(tag)]
     project.env.globals["group_class"] = lambda tag: f"{project.env.globals['class_name'](str(tag))}Api"
     project.env.globals["as_optional"] = lambda prop: attrs.evolve(prop, required=False)
+    project.env.globals["discriminator"] = discriminators(document, project.env.globals["class_name"])
+    project.env.globals["nullable_list"] = nullable_list
+    project.env.globals["page_items_type"] = page_items_type
     errors = project.build()
     # One call path: the stock client and its errors module are not generated
     # (the package's operations go through an Invoker, see types.py).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -29,9 +30,11 @@ from itsm_async import (
     ServerError,
     SpiceworksClient,
     UnprocessableEntityError,
+    mismatches,
 )
 from itsm_async._exceptions import error_class, public_url
 from spiceworks_client.types import Unset
+from tests import bodies
 
 SPICEWORKS_URL = "https://sw.test"
 KLOUDLESS_URL = "https://kl.test/v1"
@@ -273,32 +276,82 @@ async def test_errors_name_the_url_without_userinfo() -> None:
     [
         (b"<html>maintenance</html>", ValueError),
         (b"", ValueError),
-        (json.dumps({"ticket": "not an object"}).encode(), ValueError),
-        (json.dumps({"ticket": {"id": 42, "created_at": "yesterday"}}).encode(), ValueError),
-        (json.dumps({"ticket": {"id": 42, "due_date": "2024-13-45"}}).encode(), ValueError),
-        (json.dumps(["a", "list"]).encode(), Exception),
-        # Regression: primitives of the wrong JSON type used to pass through unchecked.
-        (json.dumps({"ticket": {"id": "forty-two"}}).encode(), TypeError),
-        (json.dumps({"ticket": {"id": True}}).encode(), TypeError),
-        (json.dumps({"ticket": {"id": 42, "summary": 7}}).encode(), TypeError),
-        (json.dumps({"ticket": {"id": 42, "summary": None}}).encode(), TypeError),
+        (json.dumps(["a", "list"]).encode(), TypeError),
+        (json.dumps("a string").encode(), TypeError),
     ],
 )
-async def test_unparseable_2xx_body_is_a_decode_error(body: bytes, cause: type[Exception]) -> None:
-    error = await get_ticket_error(answer(200, body, {"X-Request-Id": "r-7"}))
-    assert isinstance(error, ResponseDecodeError)
-    assert error.body == body
-    assert error.status_code == 200
-    assert error.method == "GET"
-    assert error.url == TICKET_URL
-    assert error.request_id == "r-7"
-    assert error.headers["x-request-id"] == "r-7"
-    assert isinstance(error.__cause__, cause)
-    assert str(error).startswith(f"GET {TICKET_URL} returned 200 with an unreadable body: ")
+async def test_a_body_that_is_not_a_json_object_is_a_decode_error(body: bytes, cause: type[Exception]) -> None:
+    for strict in (True, False):
+        async with SpiceworksClient(
+            token=TOKEN,
+            base_url="https://sw.test",
+            transport=httpx.MockTransport(answer(200, body, {"X-Request-Id": "r-7"})),
+            strict=strict,
+        ) as client:
+            with pytest.raises(ResponseDecodeError) as caught:
+                await client.tickets.get_ticket(42)
+        error = caught.value
+        assert error.body == body
+        assert error.status_code == 200
+        assert error.method == "GET"
+        assert error.url == TICKET_URL
+        assert error.request_id == "r-7"
+        assert error.headers["x-request-id"] == "r-7"
+        assert isinstance(error.__cause__, cause)
+        assert str(error).startswith(f"GET {TICKET_URL} returned 200 with an unreadable body: ")
+
+
+# Bodies that are JSON objects but do not fit the schema, and the JSON path of the misfit.
+MISFITS = [
+    ({"ticket": "not an object"}, "$.ticket", "string 'not an object'"),
+    ({"ticket": bodies.ticket(created_at="yesterday")}, "$.ticket.created_at", "string 'yesterday'"),
+    ({"ticket": bodies.ticket(due_date="2024-13-45")}, "$.ticket.due_date", "string '2024-13-45'"),
+    ({"ticket": bodies.ticket(id="forty-two")}, "$.ticket.id", "string 'forty-two'"),
+    ({"ticket": bodies.ticket(id=True)}, "$.ticket.id", "boolean True"),
+    ({"ticket": bodies.ticket(summary=7)}, "$.ticket.summary", "integer 7"),
+    ({"ticket": bodies.ticket(summary=None)}, "$.ticket.summary", "null"),
+    ({"ticket": bodies.ticket(priority=1)}, "$.ticket.priority", "integer 1"),
+    ({"ticket": {"id": 42}}, "$.ticket.summary", "absent"),
+]
+
+
+@pytest.mark.parametrize(("body", "path", "got"), MISFITS, ids=[path for _, path, _ in MISFITS])
+async def test_a_strict_client_refuses_a_body_that_does_not_fit_naming_the_path(
+    body: dict[str, Any], path: str, got: str
+) -> None:
+    async with SpiceworksClient(
+        token=TOKEN, base_url="https://sw.test", transport=httpx.MockTransport(answer(200, body)), strict=True
+    ) as client:
+        with pytest.raises(ResponseDecodeError) as caught:
+            await client.tickets.get_ticket(42)
+    assert path in str(caught.value)
+    assert (path, got) in [(each[0], each[2]) for each in caught.value.mismatches]
+
+
+@pytest.mark.parametrize(("body", "path", "got"), MISFITS, ids=[path for _, path, _ in MISFITS])
+async def test_a_tolerant_client_keeps_what_does_not_fit_and_records_it(
+    body: dict[str, Any], path: str, got: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with SpiceworksClient(
+        token=TOKEN, base_url="https://sw.test", transport=httpx.MockTransport(answer(200, body)), strict=False
+    ) as client:
+        with caplog.at_level(logging.WARNING, logger="itsm_async"):
+            result = await client.tickets.get_ticket(42)
+            await client.tickets.get_ticket(42)
+    assert (path, got) in [(each.path, each.got) for each in mismatches(result)]
+    # Nothing the server sent is lost: the body comes back as it came.
+    assert result.to_dict() == body
+    # One warning per operation and path, however many calls saw it.
+    logged = [record for record in caplog.records if getattr(record, "json_path", None) == path]
+    assert len(logged) == 1
+    assert logged[0].levelno == logging.WARNING
+    assert "get_ticket" in logged[0].getMessage()
 
 
 async def test_a_number_field_accepts_an_integer() -> None:
-    body = json.dumps({"device": {"id": 3, "disk_gb": 512, "ram_mb": 16384}}).encode()
+    body = json.dumps(
+        {"device": {"id": 3, "name": "ws-3", "type": "workstation", "disk_gb": 512, "ram_mb": 16384}}
+    ).encode()
 
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})

@@ -75,7 +75,7 @@ def _body_for(request: httpx.Request) -> tuple[int, dict[str, Any]]:
     status = 201 if request.method == "POST" else 200
     if "/itsm/" in path:
         collection, *item = path.split("/itsm/")[1].split("/")
-        record = OBJECT if collection == "objects" else INCIDENT
+        record = OBJECT if collection == "objects" else {**INCIDENT, "type": collection.removesuffix("s")}
         if request.method == "GET" and not item:
             return 200, {
                 "objects": [record],
@@ -537,7 +537,7 @@ async def test_a_required_field_left_out_is_read_as_absent() -> None:
         return httpx.Response(200, json={"ticket": {"id": 42, "status": "open", "sla": "4h"}})
 
     async with SpiceworksClient(
-        token="t", base_url="https://sw.test", transport=httpx.MockTransport(handler)
+        token="t", base_url="https://sw.test", transport=httpx.MockTransport(handler), strict=False
     ) as client:
         ticket = (await client.tickets.get_ticket(42)).ticket
     assert (ticket.id, ticket.status) == (42, TicketStatus.OPEN)
@@ -557,12 +557,14 @@ async def test_a_required_field_left_out_is_read_as_absent() -> None:
         _ = untyped(ticket).sumary
 
 
-def test_a_list_envelope_without_its_list_has_no_items() -> None:
+def test_a_list_envelope_without_its_list_is_never_silently_empty() -> None:
     page = GenericObjectList.from_dict(
         {"count": 0, "page": "1", "next_page": None, "type": "object_list", "api": "itsm"}
     )
-    assert page.page_items() == []
+    with pytest.raises(kloudless_itsm_client.types.MissingFieldError, match=r"GenericObjectList\.objects"):
+        page.page_items()
     assert page.next_page is None
+    assert ("$.objects", "a required field", "absent") in kloudless_itsm_client.types.mismatches(page)
 
 
 def test_a_constructed_model_needs_its_required_fields() -> None:

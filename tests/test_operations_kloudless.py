@@ -51,6 +51,7 @@ from kloudless_itsm_client.models import (
     Urgency,
     UserRef,
 )
+from tests import bodies
 
 # These mirror tests/conftest.py, which the ``kloudless`` fixture is built from.
 KLOUDLESS_URL = "https://kl.test/v1"
@@ -461,7 +462,7 @@ async def test_get_object_typed_fields(kloudless: KloudlessClient, router: respx
 
 
 async def test_nullable_fields_read_as_none(kloudless: KloudlessClient, router: respx.Router) -> None:
-    _respond(router, 200, {"id": "i1", "assignee": None, "due_date": None, "change": None})
+    _respond(router, 200, bodies.kloudless_object("incident", "i1", assignee=None, due_date=None, change=None))
 
     incident = await kloudless.incidents.get_incident("i1")
 
@@ -495,7 +496,8 @@ ITEM_VERBS = ["get", "update", "delete"]
 async def test_item_id_is_percent_encoded_in_its_segment(
     kloudless: KloudlessClient, router: respx.Router, resource: Resource, verb: str
 ) -> None:
-    route = _respond(router, 204 if verb == "delete" else 200, None if verb == "delete" else {"id": "a/b?c"})
+    found = {**resource.example("get", "response-200"), "id": "a/b?c"}
+    route = _respond(router, 204 if verb == "delete" else 200, None if verb == "delete" else found)
     kwargs: dict[str, Any] = dict(resource.extra_kwargs(raw_data=None))
     if verb == "update":
         kwargs["body"] = resource.update_model.from_dict({})

@@ -12,9 +12,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
 import respx
 
-from itsm_async import SpiceworksClient, __version__
+from itsm_async import ResponseDecodeError, SpiceworksClient, __version__, mismatches
 from spiceworks_client.models import (
     Comment,
     CommentCreate,
@@ -40,6 +41,7 @@ from spiceworks_client.models import (
     UserRole,
 )
 from spiceworks_client.types import Response
+from tests import bodies
 
 # This mirrors tests/conftest.py, which the ``spiceworks`` fixture is built from.
 TOKEN = "sw-secret-token"
@@ -169,7 +171,7 @@ async def test_list_tickets(spiceworks: SpiceworksClient, router: respx.Router) 
 
 
 async def test_list_tickets_defaults(spiceworks: SpiceworksClient, router: respx.Router) -> None:
-    route = _respond(router, 200, {"tickets": []})
+    route = _respond(router, 200, bodies.ticket_page([]))
 
     result = await spiceworks.tickets.list_tickets()
     raw = await spiceworks.tickets.list_tickets_raw()
@@ -264,12 +266,16 @@ async def test_update_ticket(spiceworks: SpiceworksClient, router: respx.Router)
 async def test_unknown_status_is_kept(spiceworks: SpiceworksClient, router: respx.Router) -> None:
     _respond(router, 200, {"ticket": {**TICKET, "status": "waiting_on_vendor"}})
 
-    result = await spiceworks.tickets.get_ticket(42)
+    result = await spiceworks.with_options(strict=False).tickets.get_ticket(42)
 
-    # The generated enums keep values newer than the spec instead of failing the call.
+    # The generated enums keep values newer than the spec instead of failing the call,
+    # and say where the body did not fit; a strict client refuses the body, naming the path.
     assert isinstance(result.ticket, TicketDetail)
     assert result.ticket.status == "waiting_on_vendor"
     assert result.to_dict()["ticket"]["status"] == "waiting_on_vendor"
+    assert [(m.path, m.got) for m in mismatches(result)] == [("$.ticket.status", "string 'waiting_on_vendor'")]
+    with pytest.raises(ResponseDecodeError, match=r"\$\.ticket\.status"):
+        await spiceworks.with_options(strict=True).tickets.get_ticket(42)
 
 
 # --- Comments -----------------------------------------------------------------------

@@ -33,11 +33,12 @@ from itsm_async import (
     SpiceworksClient,
 )
 from spiceworks_client.models import TicketCreate
+from tests import bodies
 
 SPICEWORKS_URL = "https://sw.test"
 KLOUDLESS_URL = "https://kl.test/v1"
 TOKEN = "sw-secret-token"
-TICKET = {"ticket": {"id": 42, "summary": "Printer on fire", "status": "open"}}
+TICKET = {"ticket": bodies.ticket(42)}
 
 
 @pytest.fixture(params=["asyncio", "trio"])
@@ -80,11 +81,11 @@ def test_get(anyio_backend: str) -> None:
 
 
 def test_create(anyio_backend: str) -> None:
-    bodies: list[Any] = []
+    sent: list[Any] = []
 
     def respond(request: httpx.Request, n: int) -> httpx.Response:
-        bodies.append(json.loads(request.content))
-        return httpx.Response(201, json={"ticket": {"id": 7, "summary": "New"}})
+        sent.append(json.loads(request.content))
+        return httpx.Response(201, json={"ticket": bodies.ticket(7, summary="New")})
 
     server = Server(respond)
 
@@ -96,15 +97,15 @@ def test_create(anyio_backend: str) -> None:
 
     run(anyio_backend, flow)
     assert [(method, path) for method, path, _, _ in server.requests] == [("POST", "/api/v1/tickets")]
-    assert bodies == [{"summary": "New", "priority": "medium"}]
+    assert sent == [{"summary": "New", "priority": "medium"}]
 
 
 def test_paginate_numbered_pages(anyio_backend: str) -> None:
     def respond(request: httpx.Request, n: int) -> httpx.Response:
         page = int(request.url.params["page"])
         size = [2, 2, 1][page - 1]
-        tickets = [{"id": (page - 1) * 2 + i + 1} for i in range(size)]
-        return httpx.Response(200, json={"tickets": tickets, "meta": {"current_page": page, "total_pages": 3}})
+        tickets = [bodies.ticket((page - 1) * 2 + i + 1) for i in range(size)]
+        return httpx.Response(200, json=bodies.ticket_page(tickets, page=page, total_pages=3, per_page=2))
 
     server = Server(respond)
     ids: list[Any] = []
@@ -121,7 +122,12 @@ def test_paginate_numbered_pages(anyio_backend: str) -> None:
 def test_paginate_token_pages(anyio_backend: str) -> None:
     def respond(request: httpx.Request, n: int) -> httpx.Response:
         next_page = f"t{n + 1}" if n < 3 else None
-        return httpx.Response(200, json={"objects": [{"id": f"{n}a"}, {"id": f"{n}b"}], "next_page": next_page})
+        return httpx.Response(
+            200,
+            json=bodies.kloudless_page(
+                [bodies.kloudless_object(id=f"{n}a"), bodies.kloudless_object(id=f"{n}b")], page=n, next_page=next_page
+            ),
+        )
 
     server = Server(respond)
     ids: list[Any] = []
@@ -150,7 +156,14 @@ def test_paginate_token_pages(anyio_backend: str) -> None:
 )
 def test_max_items_leaves_no_unclosed_generator(anyio_backend: str) -> None:
     def respond(request: httpx.Request, n: int) -> httpx.Response:
-        return httpx.Response(200, json={"objects": [{"id": f"{n}a"}, {"id": f"{n}b"}], "next_page": f"t{n + 1}"})
+        return httpx.Response(
+            200,
+            json=bodies.kloudless_page(
+                [bodies.kloudless_object(id=f"{n}a"), bodies.kloudless_object(id=f"{n}b")],
+                page=n,
+                next_page=f"t{n + 1}",
+            ),
+        )
 
     server = Server(respond)
     ids: list[Any] = []

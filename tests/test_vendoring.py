@@ -20,7 +20,9 @@ from svc._vendor.itsm_async import _client
 
 
 def handler(request: httpx.Request) -> httpx.Response:
-    return httpx.Response(200, json={"ticket": {"id": 42, "summary": "vendored"}})
+    when = "2024-05-01T09:30:00+00:00"
+    ticket = {"id": 42, "summary": "vendored", "status": "open", "priority": "low"}
+    return httpx.Response(200, json={"ticket": ticket | {"created_at": when, "updated_at": when}})
 
 
 async def main() -> None:

@@ -3,6 +3,8 @@
 
 import datetime
 import secrets
+import sys
+import uuid
 from collections.abc import Callable, Mapping, MutableMapping
 from enum import Enum
 from typing import (
@@ -11,6 +13,7 @@ from typing import (
     BinaryIO,
     Generic,
     Literal,
+    NamedTuple,
     Protocol,
     Self,
     TypeVar,
@@ -88,24 +91,6 @@ class Response(Generic[T]):
 _JSON_TYPES: dict[type, tuple[type, ...]] = {int: (int,), float: (int, float), str: (str,), bool: (bool,)}
 
 
-def check_json_type(value: Any, expected: type, name: str) -> Any:
-    """Check a primitive value parsed from JSON against its schema type.
-
-    ``UNSET`` (absent) passes; ``true`` is not an integer here, though Python
-    says ``bool`` is an ``int``; an integer is a valid ``number``.
-
-    Raises:
-        TypeError: The value has another JSON type, so the body does not fit the schema.
-    """
-    if isinstance(value, Unset):
-        return value
-    if (isinstance(value, bool) and expected is not bool) or not isinstance(value, _JSON_TYPES[expected]):
-        shown = repr(value)
-        shown = shown if len(shown) <= 40 else shown[:37] + "..."
-        raise TypeError(f"field {name!r}: expected {expected.__name__}, got {type(value).__name__} {shown}")
-    return value
-
-
 class ArgumentError(TypeError, ValueError):
     """An argument refused before anything was sent.
 
@@ -157,46 +142,196 @@ def json_type(expected: type) -> Callable[[Any, "attrs.Attribute[Any]", Any], No
     return validate
 
 
-def parse_enum(value: Any, enum: type[E], name: str) -> E | Unset:
-    """Read an enum field from JSON; a value the spec does not list is kept (``_missing_``).
+class Mismatch(NamedTuple):
+    """One place where a response did not fit its schema; the value is kept as sent.
 
-    Raises:
-        ValueError: The value has another JSON type; the message names the field.
+    Attributes:
+        path: The JSON path from the model read (``tickets[3].priority``).
+        expected: What the schema says (``one of 'low', 'high'``, ``string``).
+        got: What came, its JSON type and value (``integer 1``, ``null``).
     """
+
+    path: str
+    expected: str
+    got: str
+
+
+_JSON_KINDS = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array", dict: "object"}
+#: Mismatches recorded so far in this process: a reader compares it before
+#: and after a parse to learn whether anything did not fit, without a walk.
+_RECORDED = [0]
+
+
+def _got(value: object) -> str:
     if isinstance(value, Unset):
-        return value
+        return "absent"
+    if value is None:
+        return "null"
+    kind = _JSON_KINDS.get(type(value), type(value).__name__)
+    if isinstance(value, list | dict):
+        return kind
+    text = repr(value)
+    return f"{kind} {text if len(text) <= 40 else text[:37] + '...'}"
+
+
+def mismatch(problems: list[Mismatch], path: str, expected: str, value: V) -> V:
+    """Record that ``value`` at ``path`` is not ``expected``, and keep it: return it unchanged."""
+    problems.append(Mismatch(path, expected, _got(value)))
+    _RECORDED[0] += 1
+    return value
+
+
+def mismatches_recorded() -> int:
+    """How many mismatches this process has recorded: unchanged across a parse means it all fit."""
+    return _RECORDED[0]
+
+
+def forget_mismatches(count: int) -> None:
+    """Forget what a failed attempt recorded (a union variant that did not fit)."""
+    _RECORDED[0] = count
+
+
+def read_enum(value: Any, enum: type[E], problems: list[Mismatch], path: str) -> Any:
+    """An enum field: its member, or (a value the spec does not list) the value kept, recorded.
+
+    An unknown string is kept as a pseudo-member of a string enum, readable as
+    its string; any other JSON type is kept as it is.
+    """
+    kind = type(value)
+    if kind is not bool and (kind is str or kind is int):
+        member = enum._value2member_map_.get(value)
+        if member is not None:
+            return member
+    listed = ", ".join(repr(each.value) for each in enum)
+    mismatch(problems, path, f"one of {listed}", value)
     try:
-        return enum(value)
+        return enum(value) if kind is str or (kind is int and issubclass(enum, int)) else value
     except ValueError:
-        raise ValueError(f"field {name!r}: {_shown(value)} is not a {enum.__name__} value") from None
-
-
-def parse_date(value: Any, name: str) -> datetime.date | Unset:
-    """Read a date field from JSON (ISO 8601).
-
-    Raises:
-        ValueError: The value is not an ISO 8601 date; the message names the field.
-    """
-    if isinstance(value, Unset):
         return value
-    try:
-        return datetime.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"field {name!r}: {_shown(value)} is not an ISO 8601 date") from None
 
 
-def parse_datetime(value: Any, name: str) -> datetime.datetime | Unset:
-    """Read a date-time field from JSON (RFC 3339).
+def read_date(value: Any, problems: list[Mismatch], path: str) -> Any:
+    """A date field (ISO 8601), or the value kept, recorded."""
+    if type(value) is str:
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    return mismatch(problems, path, "date (ISO 8601)", value)
 
-    Raises:
-        ValueError: The value is not an ISO 8601 date-time; the message names the field.
+
+def read_datetime(value: Any, problems: list[Mismatch], path: str) -> Any:
+    """A date-time field (RFC 3339), or the value kept, recorded."""
+    if type(value) is str:
+        try:
+            return datetime.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    return mismatch(problems, path, "date-time (RFC 3339)", value)
+
+
+def read_uuid(value: Any, problems: list[Mismatch], path: str) -> Any:
+    """A UUID field, or the value kept, recorded."""
+    if type(value) is str:
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            pass
+    return mismatch(problems, path, "uuid", value)
+
+
+class _KeptNothing:
+    def __repr__(self) -> str:
+        return "KEPT_NOTHING"
+
+
+KEPT_NOTHING: Any = _KeptNothing()
+
+
+class ReadRecord:
+    """What ``from_dict`` kept of a JSON object that did not fit its model.
+
+    ``problems`` are the model's own mismatches (nested models keep theirs);
+    ``raw`` the JSON of each top-level field that did not fit, beside the
+    value read from it, so that ``to_dict`` gives back what the server sent
+    while the field is unchanged; ``extra`` the keys the schema does not have.
     """
-    if isinstance(value, Unset):
-        return value
-    try:
-        return datetime.datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"field {name!r}: {_shown(value)} is not an ISO 8601 date-time") from None
+
+    __slots__ = ("extra", "problems", "raw")
+
+    def __init__(self, problems: list[Mismatch], raw: dict[str, tuple[Any, Any]], extra: dict[str, Any]) -> None:
+        self.problems = problems
+        self.raw = raw
+        self.extra = extra
+
+    def kept(self, name: str, current: Any) -> Any:
+        """The JSON the field ``name`` came as, if it did not fit and still holds what was read."""
+        entry = self.raw.get(name)
+        if entry is not None and entry[0] is current:
+            return entry[1]
+        return KEPT_NOTHING
+
+
+def record_read(
+    instance: object,
+    fields: Mapping[str, str],
+    problems: list[Mismatch],
+    source: Mapping[str, Any],
+    extra: dict[str, Any],
+) -> ReadRecord:
+    """The record ``from_dict`` keeps on a model that did not fit its schema."""
+    raw: dict[str, tuple[Any, Any]] = {}
+    for problem in problems:
+        name = problem.path.partition("[")[0].partition(".")[0]
+        if name in fields and name in source and name not in raw:
+            raw[name] = (getattr(instance, fields[name], None), source[name])
+    return ReadRecord(problems, raw, extra)
+
+
+def _join(prefix: str, path: str) -> str:
+    if not prefix:
+        return path
+    return f"{prefix}{path}" if path.startswith("[") else f"{prefix}.{path}"
+
+
+def mismatches(value: object, prefix: str = "$") -> list[Mismatch]:
+    """Every mismatch recorded while reading ``value`` (a model, or a list or dict of them), nested ones included.
+
+    Paths are JSON paths from ``value``, e.g. ``$.tickets[3].priority``;
+    ``prefix`` is their root.
+    """
+    found: list[Mismatch] = []
+    stack: list[tuple[object, str]] = [(value, prefix)]
+    while stack:
+        current, path = stack.pop()
+        if isinstance(current, list):
+            stack.extend((item, f"{path}[{index}]") for index, item in reversed(list(enumerate(current))))
+        elif isinstance(current, dict):
+            stack.extend((item, _join(path, str(key))) for key, item in current.items())
+        elif attrs.has(kind := type(current)):
+            record = getattr(current, "_itsm_read", None)
+            if record is not None:
+                found.extend(Mismatch(_join(path, each.path), each.expected, each.got) for each in record.problems)
+            children = []
+            for field in attrs.fields(kind):
+                if field.name == "_itsm_read":
+                    continue
+                child = getattr(current, field.name, None)
+                if isinstance(child, list | dict) or attrs.has(type(child)):
+                    name = field.name if field.name == "additional_properties" else field.alias or field.name
+                    children.append(
+                        (child, path if name == "additional_properties" else _join(path, _json_name(current, name)))
+                    )
+            stack.extend(reversed(children))
+    return found
+
+
+def _json_name(model: object, python_name: str) -> str:
+    fields = sys.modules[type(model).__module__].__dict__.get("_FIELDS", {})
+    for json, python in fields.items():
+        if python == python_name:
+            return str(json)
+    return python_name
 
 
 class MissingFieldError(AttributeError):
@@ -250,13 +385,6 @@ def model_state(instance: attrs.AttrsInstance) -> dict[str, Any]:
         for field in attrs.fields(type(instance))
         if hasattr(instance, field.name)
     }
-
-
-def forget_absent(instance: object, fields: Mapping[str, Any]) -> None:
-    """Leave unset the required fields ``from_dict`` did not find, so that reading one raises ``MissingFieldError``."""
-    for name, value in fields.items():
-        if isinstance(value, Unset):
-            object.__delattr__(instance, name)
 
 
 def isoformat_datetime(value: datetime.datetime, name: str = "") -> str:
@@ -436,29 +564,15 @@ class Model(Protocol):
 M = TypeVar("M", bound=Model)
 
 
-def _misfit(value: object, path: str) -> str | None:
-    """What a model parsed from input lacks: a required field, or an enum value the spec lists."""
-    if isinstance(value, Enum):
-        if any(value is member for member in type(value)):
-            return None
-        declared = ", ".join(repr(member.value) for member in type(value))
-        return f"field {path[1:]!r} must be one of {declared}, got {str(value)!r}"
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _misfit(item, f"{path}[{index}]")
-            if found:
-                return found
-    elif attrs.has(kind := type(value)):
-        for field in attrs.fields(kind):
-            if field.name == "additional_properties":
-                continue
-            # A required field has no default: absent, or UNSET given for it, it would not be sent.
-            if field.default is attrs.NOTHING and isinstance(getattr(value, field.name, UNSET), Unset):
-                return f"field {(path + '.' + field.name)[1:]!r} is required but absent"
-            found = _misfit(getattr(value, field.name), f"{path}.{field.name}")
-            if found:
-                return found
-    return None
+def _misfit(value: object) -> str | None:
+    """The first mismatch recorded while reading ``value`` from input, worded for an ArgumentError."""
+    found = mismatches(value, prefix="")
+    if not found:
+        return None
+    first = found[0]
+    if first.got == "absent":
+        return f"field {first.path!r} is required but absent"
+    return f"field {first.path!r} must be {first.expected}, got {first.got}"
 
 
 @overload
@@ -494,15 +608,15 @@ def check_body(
             body = model.from_dict(value)
         except Exception as exc:  # noqa: BLE001 - whatever the mapping broke, it is the caller's argument
             raise ArgumentError(operation, "body", f"does not fit {name}: {exc}") from exc
-        misfit = _misfit(body, "")
-        if misfit:
-            raise ArgumentError(operation, "body", f"does not fit {name}: {misfit}")
     else:
         raise ArgumentError(operation, "body", f"must be a {name} or a mapping, got {_shown(value)}")
     try:
-        model.from_dict(body.to_dict())
+        sent = model.from_dict(body.to_dict())
     except Exception as exc:  # noqa: BLE001 - a value the body cannot be sent with
         raise ArgumentError(operation, "body", f"does not fit {name}: {exc}") from exc
+    misfit = _misfit(sent)
+    if misfit:
+        raise ArgumentError(operation, "body", f"does not fit {name}: {misfit}")
     return body
 
 
@@ -598,7 +712,10 @@ __all__ = [
     "File",
     "FileTypes",
     "Invoker",
+    "KEPT_NOTHING",
+    "Mismatch",
     "MissingFieldError",
+    "ReadRecord",
     "Model",
     "Operation",
     "RequestFiles",
@@ -610,16 +727,20 @@ __all__ = [
     "check_date",
     "check_datetime",
     "check_enum",
-    "check_json_type",
-    "forget_absent",
     "isoformat_datetime",
     "json_type",
     "model_eq",
     "model_repr",
+    "mismatch",
+    "mismatches",
+    "mismatches_recorded",
+    "forget_mismatches",
     "model_state",
+    "read_date",
+    "read_datetime",
+    "read_enum",
+    "read_uuid",
+    "record_read",
     "multipart_boundary",
-    "parse_date",
-    "parse_datetime",
-    "parse_enum",
     "path_segment",
 ]

@@ -22,6 +22,7 @@ from ._exceptions import (
     UnprocessableEntityError,
 )
 from ._paging import Page, Paginator, PagingError
+from ._reading import Mismatch, mismatches
 from ._retry import RetryPolicy
 from ._transport import RetryEvent, RetryHook, RetryTransport
 from ._version import __version__
@@ -38,6 +39,7 @@ __all__ = [
     "InvalidArgumentError",
     "ItsmError",
     "KloudlessClient",
+    "Mismatch",
     "NotFoundError",
     "Page",
     "Paginator",
@@ -55,4 +57,5 @@ __all__ = [
     "TokenProvider",
     "UnprocessableEntityError",
     "__version__",
+    "mismatches",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
@@ -183,3 +184,44 @@ def list_operation(
         if parameter.default is parameter.empty and key not in params:
             raise InvalidArgumentError(f"paginate: {name} requires the parameter {key!r}")
     return name
+
+
+#: Set to 1 (or true, yes, on) to make every client strict unless told otherwise.
+STRICT_ENVIRONMENT_VARIABLE = "ITSM_ASYNC_STRICT"
+
+
+def strict(where: str, value: object) -> bool:
+    """``strict=``: a bool, or None for the ``ITSM_ASYNC_STRICT`` environment variable (default off)."""
+    if value is None:
+        return os.environ.get(STRICT_ENVIRONMENT_VARIABLE, "").strip().lower() in {"1", "true", "yes", "on"}
+    if not isinstance(value, bool):
+        refuse(where, "strict", "a bool", value)
+    return value
+
+
+def params(where: str, value: object) -> dict[str, str]:
+    """Extra query parameters: a mapping of names to string values."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        refuse(where, "params", "a mapping of query parameter names to values (str to str)", value)
+    checked: dict[str, str] = {}
+    for name, text in value.items():
+        if not isinstance(name, str) or not name:
+            refuse(where, "params", "a mapping whose keys are non-empty str", name)
+        if not isinstance(text, str):
+            refuse(where, f"params[{name!r}]", "a str", text)
+        checked[name] = text
+    return checked
+
+
+def as_user(where: str, value: object) -> str | None:
+    """``as_user=``: the id of a user of the connected account, sent as a header."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        refuse(where, "as_user", "a user id (str or int)", value)
+    text = str(value)
+    if not text.strip() or text != text.strip() or not text.isascii() or any(c in text for c in "\r\n\x00"):
+        refuse(where, "as_user", "a non-empty ASCII user id without surrounding spaces or line breaks", value)
+    return text

@@ -49,6 +49,7 @@ class _Client(Sender, Paginating):
         transport: httpx.AsyncBaseTransport | None,
         headers: Mapping[str, str] | None,
         on_retry: RetryHook | None,
+        strict: bool | None,
     ) -> None:
         # Every argument is checked before anything is built, so that a mistake
         # is reported here rather than by httpx on the first call.
@@ -59,6 +60,7 @@ class _Client(Sender, Paginating):
         inner = check.transport(where, transport)
         extra_headers = check.headers(where, headers)
         check.hook(where, "on_retry", on_retry)
+        self._strict = check.strict(where, strict)
         self._auth = auth
         self._retry_transport = RetryTransport(
             inner if inner is not None else httpx.AsyncHTTPTransport(),
@@ -74,6 +76,9 @@ class _Client(Sender, Paginating):
         )
         self._request_extensions: dict[str, Any] = {}
         self._timeout_override: httpx.Timeout | None = None
+        self._call_headers: dict[str, str] = {}
+        self._call_params: dict[str, str] = {}
+        self._warned: set[tuple[str, str]] = set()
 
     def _bind(self) -> None:
         """Bind the generated operation groups to this client."""
@@ -107,7 +112,15 @@ class _Client(Sender, Paginating):
         """Close the connection pool; the client cannot be used afterwards."""
         await self._http.aclose()
 
-    def with_options(self, *, retry: RetryPolicy | None = None, timeout: httpx.Timeout | float | None = None) -> Self:
+    def with_options(
+        self,
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        strict: bool | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Self:
         """A view of this client with other options for the calls made through it.
 
         It shares the connection pool and credentials; closing either closes both.
@@ -115,21 +128,37 @@ class _Client(Sender, Paginating):
         Args:
             retry: The retry policy for these calls (``RetryPolicy.never()`` for none).
             timeout: The timeout for these calls.
+            strict: Whether a 2xx body that does not fit its schema fails these
+                calls (``ResponseDecodeError``) instead of being read tolerantly.
+            headers: Headers added to these calls (over the client's own).
+            params: Query parameters added to these calls; an operation's own
+                arguments win over them.
 
         Returns:
             The view.
 
         Raises:
-            InvalidArgumentError: ``retry`` is not a RetryPolicy, or ``timeout``
-                is not a positive, finite number of seconds or an httpx.Timeout.
+            InvalidArgumentError: ``retry`` is not a RetryPolicy, ``timeout``
+                is not a positive, finite number of seconds or an httpx.Timeout,
+                ``strict`` not a bool, or ``headers``/``params`` not a mapping
+                of strings.
         """
         policy = check.retry("with_options", retry)
         checked_timeout = check.timeout("with_options", timeout)
+        checked_strict = check.strict("with_options", strict)
+        extra_headers = check.headers("with_options", headers)
+        extra_params = check.params("with_options", params)
         view = copy.copy(self)
         if policy is not None:
             view._request_extensions = {**self._request_extensions, RETRY_POLICY_EXTENSION: policy}
         if checked_timeout is not None:
             view._timeout_override = checked_timeout
+        if strict is not None:
+            view._strict = checked_strict
+        if extra_headers:
+            view._call_headers = {**self._call_headers, **extra_headers}
+        if extra_params:
+            view._call_params = {**self._call_params, **extra_params}
         view._bind()
         return view
 
@@ -151,6 +180,9 @@ class SpiceworksClient(_Client, SpiceworksApi):
         transport: Any ``httpx.AsyncBaseTransport`` (a sandbox, a proxy, a fake).
         headers: Extra headers sent with every request.
         on_retry: Called with a ``RetryEvent`` before each retry.
+        strict: Fail a call whose 2xx body does not fit its schema
+            (``ResponseDecodeError`` naming the JSON path) instead of reading
+            it tolerantly; None reads ``ITSM_ASYNC_STRICT`` (``1``: strict).
 
     Raises:
         InvalidArgumentError: An argument of the wrong type or out of bounds,
@@ -170,6 +202,7 @@ class SpiceworksClient(_Client, SpiceworksApi):
         transport: httpx.AsyncBaseTransport | None = None,
         headers: Mapping[str, str] | None = None,
         on_retry: RetryHook | None = None,
+        strict: bool | None = None,
     ) -> None:
         super().__init__(
             base_url=base_url,
@@ -179,11 +212,16 @@ class SpiceworksClient(_Client, SpiceworksApi):
             transport=transport,
             headers=headers,
             on_retry=on_retry,
+            strict=strict,
         )
         self._bind()
 
     def _bind(self) -> None:
         SpiceworksApi.__init__(self, self)
+
+
+#: The header the Kloudless API reads to act as one user of the account.
+AS_USER_HEADER = "X-Kloudless-As-User"
 
 
 class KloudlessClient(_Client, KloudlessApi):
@@ -202,6 +240,11 @@ class KloudlessClient(_Client, KloudlessApi):
         transport: Any ``httpx.AsyncBaseTransport``.
         headers: Extra headers sent with every request.
         on_retry: Called with a ``RetryEvent`` before each retry.
+        strict: Fail a call whose 2xx body does not fit its schema
+            (``ResponseDecodeError`` naming the JSON path) instead of reading
+            it tolerantly; None reads ``ITSM_ASYNC_STRICT`` (``1``: strict).
+        as_user: Act as this user of the connected account: every request
+            carries ``X-Kloudless-As-User``.
 
     Raises:
         InvalidArgumentError: Neither or both of ``token`` and ``api_key``, or
@@ -223,8 +266,11 @@ class KloudlessClient(_Client, KloudlessApi):
         transport: httpx.AsyncBaseTransport | None = None,
         headers: Mapping[str, str] | None = None,
         on_retry: RetryHook | None = None,
+        strict: bool | None = None,
+        as_user: str | int | None = None,
     ) -> None:
         self._account_id = check.account_id("KloudlessClient", account_id)
+        user = check.as_user("KloudlessClient", as_user)
         if token is not None and api_key is None:
             auth = bearer_auth(token)
         elif api_key is not None and token is None:
@@ -240,11 +286,47 @@ class KloudlessClient(_Client, KloudlessApi):
             transport=transport,
             headers=headers,
             on_retry=on_retry,
+            strict=strict,
         )
+        if user is not None:
+            self._call_headers = {AS_USER_HEADER: user}
         self._bind()
 
     def _bind(self) -> None:
         KloudlessApi.__init__(self, self)
+
+    def with_options(
+        self,
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        strict: bool | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        as_user: str | int | None = None,
+    ) -> Self:
+        """A view of this client with other options; see ``_Client.with_options``.
+
+        Args:
+            retry: The retry policy for these calls.
+            timeout: The timeout for these calls.
+            strict: Whether a body that does not fit its schema fails these calls.
+            headers: Headers added to these calls.
+            params: Query parameters added to these calls.
+            as_user: Act as this user of the connected account
+                (``X-Kloudless-As-User``), as the official SDKs do.
+
+        Returns:
+            The view.
+
+        Raises:
+            InvalidArgumentError: An option of the wrong type, named.
+        """
+        user = check.as_user("with_options", as_user)
+        view = super().with_options(retry=retry, timeout=timeout, strict=strict, headers=headers, params=params)
+        if user is not None:
+            view._call_headers = {**view._call_headers, AS_USER_HEADER: user}
+        return view
 
     @property
     def account_id(self) -> str:

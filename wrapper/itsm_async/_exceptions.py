@@ -27,7 +27,7 @@ server's message; never a credential or a request header.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import httpx
 
@@ -141,8 +141,11 @@ class ResponseDecodeError(_ResponseError):
 
     Nothing is lost: ``body`` holds the raw bytes, ``status_code``,
     ``headers`` and ``request_id`` what came with them; the parsing
-    exception is the ``__cause__``.
+    exception is the ``__cause__``. From a strict client, ``mismatches``
+    lists where the body did not fit (``(path, expected, got)``, JSON paths).
     """
+
+    mismatches: Sequence[tuple[str, str, str]] = ()
 
     def __init__(self, response: httpx.Response, reason: str) -> None:
         super().__init__(response, f" with an unreadable body: {reason}", request_id_of(response))

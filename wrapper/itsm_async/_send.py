@@ -9,6 +9,8 @@ whatever goes wrong into an ``ItsmError``.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -26,6 +28,7 @@ from ._exceptions import (
     public_url,
 )
 from ._generated import import_generated
+from ._reading import mismatches
 
 if TYPE_CHECKING:
     from ._auth import HeaderAuth
@@ -61,12 +64,28 @@ class Operation(Protocol):
         """The operation group, ``tickets``."""
         ...
 
+
 #: The generated packages' own ArgumentError classes, raised by an
 #: operation's builder for an argument it refuses.
 _ARGUMENT_ERRORS: tuple[type[Exception], ...] = tuple(
     import_generated(f"{package}.types").ArgumentError for package in ("spiceworks_client", "kloudless_itsm_client")
 )
 _REFUSALS: dict[type[Exception], type[InvalidArgumentError]] = {}
+_TYPES = tuple(import_generated(f"{package}.types") for package in ("spiceworks_client", "kloudless_itsm_client"))
+_LOGGER = logging.getLogger("itsm_async")
+#: At most this many (operation, path) pairs are remembered per client, so
+#: that a server drifting everywhere cannot grow memory without bound.
+_WARNED_LIMIT = 1024
+
+
+def _recorded() -> int:
+    """Mismatches recorded by both generated packages so far (see their ``types.mismatch``)."""
+    return sum(types.mismatches_recorded() for types in _TYPES)
+
+
+def _shape(path: str) -> str:
+    """A JSON path with its list indices folded: ``$.tickets[*].priority``."""
+    return re.sub(r"\[\d+\]", "[*]", path)
 
 
 def refused(exc: Exception) -> InvalidArgumentError:
@@ -96,6 +115,10 @@ class Sender:
     _auth: HeaderAuth
     _timeout_override: httpx.Timeout | None
     _request_extensions: dict[str, Any]
+    _strict: bool
+    _call_headers: dict[str, str]
+    _call_params: dict[str, str]
+    _warned: set[tuple[str, str]]
 
     async def invoke(
         self,
@@ -126,6 +149,10 @@ class Sender:
             raise refused(exc) from exc
         except Exception as exc:  # a builder bug or an argument no check covers: nothing was sent
             raise RequestBuildError(f"{name}: the request could not be built: {type(exc).__name__}: {exc}") from exc
+        if self._call_headers:
+            request["headers"] = {**self._call_headers, **request.get("headers", {})}
+        if self._call_params:
+            request["params"] = {**self._call_params, **request.get("params", {})}
         if self._http.is_closed:
             raise ClientClosedError(f"{name}: the client is closed (aclose() was called); nothing was sent")
         try:
@@ -156,8 +183,37 @@ class Sender:
             raise ApiConnectionError(f"the transport raised {reason}", method=method, url=url) from exc
         if not 200 <= response.status_code <= 299:
             raise error_from_response(response, parse_error, self._auth.redact)
+        before = _recorded()
         try:
             parsed = parse_success(response)
         except Exception as exc:
             raise ResponseDecodeError(response, f"{type(exc).__name__}: {exc}") from exc
+        if _recorded() != before:
+            self._report_mismatches(operation, response, parsed)
         return response, parsed
+
+    def _report_mismatches(self, operation: Operation, response: httpx.Response, parsed: object) -> None:
+        """A body that did not fit its schema: fail in strict mode, else log each new path once."""
+        found = mismatches(parsed)
+        if not found:
+            return
+        if self._strict:
+            shown = "; ".join(f"{each.path}: expected {each.expected}, got {each.got}" for each in found[:5])
+            more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
+            error = ResponseDecodeError(response, f"the body does not fit the schema (strict): {shown}{more}")
+            error.mismatches = found
+            raise error
+        for each in found:
+            key = (operation.name, _shape(each.path))
+            if key in self._warned:
+                continue
+            if len(self._warned) < _WARNED_LIMIT:
+                self._warned.add(key)
+            _LOGGER.warning(
+                "%s: the response does not fit the schema at %s: expected %s, got %s; kept as sent",
+                operation.name,
+                key[1],
+                each.expected,
+                each.got,
+                extra={"operation": operation.name, "json_path": key[1]},
+            )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,20 +11,25 @@ from attrs import field as _attrs_field
 from ..models.article_api import ArticleApi
 from ..models.article_type import ArticleType
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
+    ReadRecord,
     Unset,
     check_datetime,
     check_enum,
-    check_json_type,
-    forget_absent,
+    forget_mismatches,
     isoformat_datetime,
     json_type,
+    mismatch,
+    mismatches_recorded,
     model_eq,
     model_repr,
     model_state,
-    parse_datetime,
-    parse_enum,
+    read_datetime,
+    read_enum,
+    record_read,
 )
 
 if TYPE_CHECKING:
@@ -57,6 +62,43 @@ def _convert_api(value: ArticleApi | Literal["itsm"]) -> ArticleApi:
     if isinstance(value, ArticleApi):  # what from_dict passes
         return value
     return check_enum("Article", "api", value, ArticleApi)
+
+
+def _read_author(value: Any, problems: list[Mismatch], path: str) -> Any:
+    from ..models.user_ref import UserRef  # noqa: PLC0415
+
+    if type(value) is dict:
+        before = mismatches_recorded()
+        trial: list[Mismatch] = []
+        candidate = UserRef.from_dict(value) if type(value) is dict else mismatch(trial, path, "object", value)
+        if mismatches_recorded() == before:
+            return candidate
+        forget_mismatches(before)
+
+    if value is None:
+        return value
+
+    return mismatch(problems, path, "one of UserRef | None", value)
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "id": "id",
+    "created": "created",
+    "modified": "modified",
+    "type": "type_",
+    "api": "api",
+    "href": "href",
+    "author": "author",
+    "active": "active",
+    "category": "category",
+    "rating": "rating",
+    "roles": "roles",
+    "topic": "topic",
+    "text": "text",
+    "description": "description",
+    "raw": "raw",
+}
 
 
 @_attrs_define
@@ -98,61 +140,132 @@ class Article:
     description: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     raw: Raw | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.user_ref import UserRef  # noqa: PLC0415
 
+        _record = self._itsm_read
         _self_id = getattr(self, "id", UNSET)
-        id = _self_id
+        id: Any
+        if _record is not None and (_kept := _record.kept("id", _self_id)) is not KEPT_NOTHING:
+            id = _kept
+        else:
+            id = _self_id
 
         _self_created = getattr(self, "created", UNSET)
-        created: str | Unset = UNSET
-        if not isinstance(_self_created, Unset):
-            created = isoformat_datetime(_self_created, "created")
+        created: Any
+        if _record is not None and (_kept := _record.kept("created", _self_created)) is not KEPT_NOTHING:
+            created = _kept
+        else:
+            created = UNSET
+            if not isinstance(_self_created, Unset):
+                created = isoformat_datetime(_self_created, "created")
 
         _self_modified = getattr(self, "modified", UNSET)
-        modified: str | Unset = UNSET
-        if not isinstance(_self_modified, Unset):
-            modified = isoformat_datetime(_self_modified, "modified")
+        modified: Any
+        if _record is not None and (_kept := _record.kept("modified", _self_modified)) is not KEPT_NOTHING:
+            modified = _kept
+        else:
+            modified = UNSET
+            if not isinstance(_self_modified, Unset):
+                modified = isoformat_datetime(_self_modified, "modified")
 
         _self_type_ = getattr(self, "type_", UNSET)
-        type_: str | Unset = UNSET
-        if not isinstance(_self_type_, Unset):
-            type_ = _self_type_.value
+        type_: Any
+        if _record is not None and (_kept := _record.kept("type", _self_type_)) is not KEPT_NOTHING:
+            type_ = _kept
+        else:
+            type_ = UNSET
+            if not isinstance(_self_type_, Unset):
+                type_ = _self_type_.value
 
         _self_api = getattr(self, "api", UNSET)
-        api: str | Unset = UNSET
-        if not isinstance(_self_api, Unset):
-            api = _self_api.value
+        api: Any
+        if _record is not None and (_kept := _record.kept("api", _self_api)) is not KEPT_NOTHING:
+            api = _kept
+        else:
+            api = UNSET
+            if not isinstance(_self_api, Unset):
+                api = _self_api.value
 
         _self_href = getattr(self, "href", UNSET)
-        href = _self_href
-
-        author: dict[str, Any] | None | Unset
-        if isinstance(self.author, Unset):
-            author = UNSET
-        elif isinstance(self.author, UserRef):
-            author = self.author.to_dict()
+        href: Any
+        if _record is not None and (_kept := _record.kept("href", _self_href)) is not KEPT_NOTHING:
+            href = _kept
         else:
-            author = self.author
+            href = _self_href
 
-        active = self.active
+        _self_author = getattr(self, "author", UNSET)
+        author: Any
+        if _record is not None and (_kept := _record.kept("author", _self_author)) is not KEPT_NOTHING:
+            author = _kept
+        else:
+            if isinstance(_self_author, Unset):
+                author = UNSET
+            elif isinstance(_self_author, UserRef):
+                author = _self_author.to_dict()
+            else:
+                author = _self_author
 
-        category = self.category
+        _self_active = getattr(self, "active", UNSET)
+        active: Any
+        if _record is not None and (_kept := _record.kept("active", _self_active)) is not KEPT_NOTHING:
+            active = _kept
+        else:
+            active = _self_active
 
-        rating = self.rating
+        _self_category = getattr(self, "category", UNSET)
+        category: Any
+        if _record is not None and (_kept := _record.kept("category", _self_category)) is not KEPT_NOTHING:
+            category = _kept
+        else:
+            category = _self_category
 
-        roles = self.roles
+        _self_rating = getattr(self, "rating", UNSET)
+        rating: Any
+        if _record is not None and (_kept := _record.kept("rating", _self_rating)) is not KEPT_NOTHING:
+            rating = _kept
+        else:
+            rating = _self_rating
 
-        topic = self.topic
+        _self_roles = getattr(self, "roles", UNSET)
+        roles: Any
+        if _record is not None and (_kept := _record.kept("roles", _self_roles)) is not KEPT_NOTHING:
+            roles = _kept
+        else:
+            roles = _self_roles
 
-        text = self.text
+        _self_topic = getattr(self, "topic", UNSET)
+        topic: Any
+        if _record is not None and (_kept := _record.kept("topic", _self_topic)) is not KEPT_NOTHING:
+            topic = _kept
+        else:
+            topic = _self_topic
 
-        description = self.description
+        _self_text = getattr(self, "text", UNSET)
+        text: Any
+        if _record is not None and (_kept := _record.kept("text", _self_text)) is not KEPT_NOTHING:
+            text = _kept
+        else:
+            text = _self_text
 
-        raw: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.raw, Unset):
-            raw = self.raw.to_dict()
+        _self_description = getattr(self, "description", UNSET)
+        description: Any
+        if _record is not None and (_kept := _record.kept("description", _self_description)) is not KEPT_NOTHING:
+            description = _kept
+        else:
+            description = _self_description
+
+        _self_raw = getattr(self, "raw", UNSET)
+        raw: Any
+        if _record is not None and (_kept := _record.kept("raw", _self_raw)) is not KEPT_NOTHING:
+            raw = _kept
+        else:
+            raw = UNSET
+            if not isinstance(_self_raw, Unset):
+                raw = _self_raw.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -186,104 +299,148 @@ class Article:
             field_dict["description"] = description
         if raw is not UNSET:
             field_dict["raw"] = raw
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
+
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
+
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
         from ..models.raw import Raw  # noqa: PLC0415
-        from ..models.user_ref import UserRef  # noqa: PLC0415
 
-        d = dict(src_dict)
-        id = check_json_type(d.pop("id", UNSET), str, "id")
-
-        created = parse_datetime(d.pop("created", UNSET), "created")
-
-        modified = parse_datetime(d.pop("modified", UNSET), "modified")
-
-        type_ = parse_enum(d.pop("type", UNSET), ArticleType, "type")
-
-        api = parse_enum(d.pop("api", UNSET), ArticleApi, "api")
-
-        href = check_json_type(d.pop("href", UNSET), str, "href")
-
-        def _parse_author(data: object) -> None | Unset | UserRef:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_nullable_user_ref_type_0 = UserRef.from_dict(data)
-
-                return componentsschemas_nullable_user_ref_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UserRef, data)
-
-        author = _parse_author(d.pop("author", UNSET))
-
-        active = check_json_type(d.pop("active", UNSET), bool, "active")
-
-        category = check_json_type(d.pop("category", UNSET), str, "category")
-
-        rating = check_json_type(d.pop("rating", UNSET), float, "rating")
-
-        roles = check_json_type(d.pop("roles", UNSET), str, "roles")
-
-        topic = check_json_type(d.pop("topic", UNSET), str, "topic")
-
-        text = check_json_type(d.pop("text", UNSET), str, "text")
-
-        description = check_json_type(d.pop("description", UNSET), str, "description")
-
-        _raw = d.pop("raw", UNSET)
-        raw: Raw | Unset
-        if isinstance(_raw, Unset):
-            raw = UNSET
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"Article: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("id", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "id", (_value if type(_value) is str else mismatch(problems, "id", "string", _value)))
         else:
-            raw = Raw.from_dict(_raw)
-
-        article = cls(
-            id=cast(Any, id),
-            created=cast(Any, created),
-            modified=cast(Any, modified),
-            type_=cast(Any, type_),
-            api=cast(Any, api),
-            href=cast(Any, href),
-            author=author,
-            active=active,
-            category=category,
-            rating=rating,
-            roles=roles,
-            topic=topic,
-            text=text,
-            description=description,
-            raw=raw,
-        )
-        if (
-            isinstance(id, Unset)
-            or isinstance(created, Unset)
-            or isinstance(modified, Unset)
-            or isinstance(type_, Unset)
-            or isinstance(api, Unset)
-            or isinstance(href, Unset)
-        ):
-            forget_absent(
-                article,
-                {
-                    "id": id,
-                    "created": created,
-                    "modified": modified,
-                    "type_": type_,
-                    "api": api,
-                    "href": href,
-                },
+            mismatch(problems, "id", "a required field", UNSET)
+        _value = src_dict.get("created", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "created", read_datetime(_value, problems, "created"))
+        else:
+            mismatch(problems, "created", "a required field", UNSET)
+        _value = src_dict.get("modified", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "modified", read_datetime(_value, problems, "modified"))
+        else:
+            mismatch(problems, "modified", "a required field", UNSET)
+        _value = src_dict.get("type", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "type_", read_enum(_value, ArticleType, problems, "type"))
+        else:
+            mismatch(problems, "type", "a required field", UNSET)
+        _value = src_dict.get("api", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "api", read_enum(_value, ArticleApi, problems, "api"))
+        else:
+            mismatch(problems, "api", "a required field", UNSET)
+        _value = src_dict.get("href", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "href", (_value if type(_value) is str else mismatch(problems, "href", "string", _value)))
+        else:
+            mismatch(problems, "href", "a required field", UNSET)
+        _value = src_dict.get("author", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "author", _read_author(_value, problems, "author"))
+        else:
+            _set(_obj, "author", UNSET)
+        _value = src_dict.get("active", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "active", (_value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)))
+        else:
+            _set(_obj, "active", UNSET)
+        _value = src_dict.get("category", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj, "category", (_value if type(_value) is str else mismatch(problems, "category", "string", _value))
             )
-
-        article.additional_properties = d
-        return article
+        else:
+            _set(_obj, "category", UNSET)
+        _value = src_dict.get("rating", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "rating",
+                (
+                    _value
+                    if (type(_value) is float or type(_value) is int)
+                    else mismatch(problems, "rating", "number", _value)
+                ),
+            )
+        else:
+            _set(_obj, "rating", UNSET)
+        _value = src_dict.get("roles", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "roles", (_value if type(_value) is str else mismatch(problems, "roles", "string", _value)))
+        else:
+            _set(_obj, "roles", UNSET)
+        _value = src_dict.get("topic", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "topic", (_value if type(_value) is str else mismatch(problems, "topic", "string", _value)))
+        else:
+            _set(_obj, "topic", UNSET)
+        _value = src_dict.get("text", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "text", (_value if type(_value) is str else mismatch(problems, "text", "string", _value)))
+        else:
+            _set(_obj, "text", UNSET)
+        _value = src_dict.get("description", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "description",
+                (_value if type(_value) is str else mismatch(problems, "description", "string", _value)),
+            )
+        else:
+            _set(_obj, "description", UNSET)
+        _value = src_dict.get("raw", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "raw",
+                (Raw.from_dict(_value) if type(_value) is dict else mismatch(problems, "raw", "object", _value)),
+            )
+        else:
+            _set(_obj, "raw", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.

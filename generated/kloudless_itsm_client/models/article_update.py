@@ -8,13 +8,30 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
+    ReadRecord,
     Unset,
-    check_json_type,
     json_type,
+    mismatch,
+    record_read,
 )
 
 T = TypeVar("T", bound="ArticleUpdate")
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "author": "author",
+    "active": "active",
+    "category": "category",
+    "rating": "rating",
+    "roles": "roles",
+    "topic": "topic",
+    "text": "text",
+    "description": "description",
+}
 
 
 @_attrs_define
@@ -41,23 +58,66 @@ class ArticleUpdate:
     text: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     description: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
-        author = self.author
+        _record = self._itsm_read
+        _self_author = getattr(self, "author", UNSET)
+        author: Any
+        if _record is not None and (_kept := _record.kept("author", _self_author)) is not KEPT_NOTHING:
+            author = _kept
+        else:
+            author = _self_author
 
-        active = self.active
+        _self_active = getattr(self, "active", UNSET)
+        active: Any
+        if _record is not None and (_kept := _record.kept("active", _self_active)) is not KEPT_NOTHING:
+            active = _kept
+        else:
+            active = _self_active
 
-        category = self.category
+        _self_category = getattr(self, "category", UNSET)
+        category: Any
+        if _record is not None and (_kept := _record.kept("category", _self_category)) is not KEPT_NOTHING:
+            category = _kept
+        else:
+            category = _self_category
 
-        rating = self.rating
+        _self_rating = getattr(self, "rating", UNSET)
+        rating: Any
+        if _record is not None and (_kept := _record.kept("rating", _self_rating)) is not KEPT_NOTHING:
+            rating = _kept
+        else:
+            rating = _self_rating
 
-        roles = self.roles
+        _self_roles = getattr(self, "roles", UNSET)
+        roles: Any
+        if _record is not None and (_kept := _record.kept("roles", _self_roles)) is not KEPT_NOTHING:
+            roles = _kept
+        else:
+            roles = _self_roles
 
-        topic = self.topic
+        _self_topic = getattr(self, "topic", UNSET)
+        topic: Any
+        if _record is not None and (_kept := _record.kept("topic", _self_topic)) is not KEPT_NOTHING:
+            topic = _kept
+        else:
+            topic = _self_topic
 
-        text = self.text
+        _self_text = getattr(self, "text", UNSET)
+        text: Any
+        if _record is not None and (_kept := _record.kept("text", _self_text)) is not KEPT_NOTHING:
+            text = _kept
+        else:
+            text = _self_text
 
-        description = self.description
+        _self_description = getattr(self, "description", UNSET)
+        description: Any
+        if _record is not None and (_kept := _record.kept("description", _self_description)) is not KEPT_NOTHING:
+            description = _kept
+        else:
+            description = _self_description
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -77,41 +137,100 @@ class ArticleUpdate:
             field_dict["text"] = text
         if description is not UNSET:
             field_dict["description"] = description
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        author = check_json_type(d.pop("author", UNSET), str, "author")
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
 
-        active = check_json_type(d.pop("active", UNSET), bool, "active")
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
 
-        category = check_json_type(d.pop("category", UNSET), str, "category")
-
-        rating = check_json_type(d.pop("rating", UNSET), float, "rating")
-
-        roles = check_json_type(d.pop("roles", UNSET), str, "roles")
-
-        topic = check_json_type(d.pop("topic", UNSET), str, "topic")
-
-        text = check_json_type(d.pop("text", UNSET), str, "text")
-
-        description = check_json_type(d.pop("description", UNSET), str, "description")
-
-        article_update = cls(
-            author=author,
-            active=active,
-            category=category,
-            rating=rating,
-            roles=roles,
-            topic=topic,
-            text=text,
-            description=description,
-        )
-
-        article_update.additional_properties = d
-        return article_update
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"ArticleUpdate: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("author", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "author", (_value if type(_value) is str else mismatch(problems, "author", "string", _value)))
+        else:
+            _set(_obj, "author", UNSET)
+        _value = src_dict.get("active", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "active", (_value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)))
+        else:
+            _set(_obj, "active", UNSET)
+        _value = src_dict.get("category", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj, "category", (_value if type(_value) is str else mismatch(problems, "category", "string", _value))
+            )
+        else:
+            _set(_obj, "category", UNSET)
+        _value = src_dict.get("rating", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "rating",
+                (
+                    _value
+                    if (type(_value) is float or type(_value) is int)
+                    else mismatch(problems, "rating", "number", _value)
+                ),
+            )
+        else:
+            _set(_obj, "rating", UNSET)
+        _value = src_dict.get("roles", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "roles", (_value if type(_value) is str else mismatch(problems, "roles", "string", _value)))
+        else:
+            _set(_obj, "roles", UNSET)
+        _value = src_dict.get("topic", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "topic", (_value if type(_value) is str else mismatch(problems, "topic", "string", _value)))
+        else:
+            _set(_obj, "topic", UNSET)
+        _value = src_dict.get("text", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "text", (_value if type(_value) is str else mismatch(problems, "text", "string", _value)))
+        else:
+            _set(_obj, "text", UNSET)
+        _value = src_dict.get("description", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "description",
+                (_value if type(_value) is str else mismatch(problems, "description", "string", _value)),
+            )
+        else:
+            _set(_obj, "description", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     @property
     def additional_keys(self) -> list[str]:

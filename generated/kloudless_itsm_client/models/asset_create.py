@@ -8,13 +8,29 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
+    ReadRecord,
     Unset,
-    check_json_type,
     json_type,
+    mismatch,
+    record_read,
 )
 
 T = TypeVar("T", bound="AssetCreate")
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "active": "active",
+    "assignee": "assignee",
+    "department": "department",
+    "model": "model",
+    "name": "name",
+    "quantity": "quantity",
+    "description": "description",
+}
 
 
 @_attrs_define
@@ -39,21 +55,59 @@ class AssetCreate:
     quantity: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
     description: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
-        active = self.active
+        _record = self._itsm_read
+        _self_active = getattr(self, "active", UNSET)
+        active: Any
+        if _record is not None and (_kept := _record.kept("active", _self_active)) is not KEPT_NOTHING:
+            active = _kept
+        else:
+            active = _self_active
 
-        assignee = self.assignee
+        _self_assignee = getattr(self, "assignee", UNSET)
+        assignee: Any
+        if _record is not None and (_kept := _record.kept("assignee", _self_assignee)) is not KEPT_NOTHING:
+            assignee = _kept
+        else:
+            assignee = _self_assignee
 
-        department = self.department
+        _self_department = getattr(self, "department", UNSET)
+        department: Any
+        if _record is not None and (_kept := _record.kept("department", _self_department)) is not KEPT_NOTHING:
+            department = _kept
+        else:
+            department = _self_department
 
-        model = self.model
+        _self_model = getattr(self, "model", UNSET)
+        model: Any
+        if _record is not None and (_kept := _record.kept("model", _self_model)) is not KEPT_NOTHING:
+            model = _kept
+        else:
+            model = _self_model
 
-        name = self.name
+        _self_name = getattr(self, "name", UNSET)
+        name: Any
+        if _record is not None and (_kept := _record.kept("name", _self_name)) is not KEPT_NOTHING:
+            name = _kept
+        else:
+            name = _self_name
 
-        quantity = self.quantity
+        _self_quantity = getattr(self, "quantity", UNSET)
+        quantity: Any
+        if _record is not None and (_kept := _record.kept("quantity", _self_quantity)) is not KEPT_NOTHING:
+            quantity = _kept
+        else:
+            quantity = _self_quantity
 
-        description = self.description
+        _self_description = getattr(self, "description", UNSET)
+        description: Any
+        if _record is not None and (_kept := _record.kept("description", _self_description)) is not KEPT_NOTHING:
+            description = _kept
+        else:
+            description = _self_description
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -71,38 +125,92 @@ class AssetCreate:
             field_dict["quantity"] = quantity
         if description is not UNSET:
             field_dict["description"] = description
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        active = check_json_type(d.pop("active", UNSET), bool, "active")
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
 
-        assignee = check_json_type(d.pop("assignee", UNSET), str, "assignee")
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
 
-        department = check_json_type(d.pop("department", UNSET), str, "department")
-
-        model = check_json_type(d.pop("model", UNSET), str, "model")
-
-        name = check_json_type(d.pop("name", UNSET), str, "name")
-
-        quantity = check_json_type(d.pop("quantity", UNSET), int, "quantity")
-
-        description = check_json_type(d.pop("description", UNSET), str, "description")
-
-        asset_create = cls(
-            active=active,
-            assignee=assignee,
-            department=department,
-            model=model,
-            name=name,
-            quantity=quantity,
-            description=description,
-        )
-
-        asset_create.additional_properties = d
-        return asset_create
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"AssetCreate: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("active", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "active", (_value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)))
+        else:
+            _set(_obj, "active", UNSET)
+        _value = src_dict.get("assignee", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj, "assignee", (_value if type(_value) is str else mismatch(problems, "assignee", "string", _value))
+            )
+        else:
+            _set(_obj, "assignee", UNSET)
+        _value = src_dict.get("department", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "department",
+                (_value if type(_value) is str else mismatch(problems, "department", "string", _value)),
+            )
+        else:
+            _set(_obj, "department", UNSET)
+        _value = src_dict.get("model", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "model", (_value if type(_value) is str else mismatch(problems, "model", "string", _value)))
+        else:
+            _set(_obj, "model", UNSET)
+        _value = src_dict.get("name", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "name", (_value if type(_value) is str else mismatch(problems, "name", "string", _value)))
+        else:
+            _set(_obj, "name", UNSET)
+        _value = src_dict.get("quantity", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj, "quantity", (_value if type(_value) is int else mismatch(problems, "quantity", "integer", _value))
+            )
+        else:
+            _set(_obj, "quantity", UNSET)
+        _value = src_dict.get("description", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "description",
+                (_value if type(_value) is str else mismatch(problems, "description", "string", _value)),
+            )
+        else:
+            _set(_obj, "description", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -12,15 +12,19 @@ from ..models.impact import Impact
 from ..models.priority import Priority
 from ..models.urgency import Urgency
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
+    ReadRecord,
     Unset,
     check_datetime,
     check_enum,
-    check_json_type,
     isoformat_datetime,
     json_type,
-    parse_datetime,
-    parse_enum,
+    mismatch,
+    read_datetime,
+    read_enum,
+    record_read,
 )
 
 T = TypeVar("T", bound="ChangeCreate")
@@ -54,6 +58,27 @@ def _convert_urgency(value: Urgency | Literal["low", "medium", "high"] | Unset) 
     if isinstance(value, Urgency | Unset):  # what from_dict passes
         return value
     return check_enum("ChangeCreate", "urgency", value, Urgency)
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "problem": "problem",
+    "incident": "incident",
+    "requester": "requester",
+    "responder": "responder",
+    "active": "active",
+    "assignee": "assignee",
+    "category": "category",
+    "end_date": "end_date",
+    "escalation": "escalation",
+    "impact": "impact",
+    "priority": "priority",
+    "risk": "risk",
+    "start_date": "start_date",
+    "status": "status",
+    "urgency": "urgency",
+    "description": "description",
+}
 
 
 @_attrs_define
@@ -96,49 +121,132 @@ class ChangeCreate:
     urgency: Urgency | Unset = _attrs_field(default=UNSET, converter=_convert_urgency)
     description: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
-        problem = self.problem
+        _record = self._itsm_read
+        _self_problem = getattr(self, "problem", UNSET)
+        problem: Any
+        if _record is not None and (_kept := _record.kept("problem", _self_problem)) is not KEPT_NOTHING:
+            problem = _kept
+        else:
+            problem = _self_problem
 
-        incident = self.incident
+        _self_incident = getattr(self, "incident", UNSET)
+        incident: Any
+        if _record is not None and (_kept := _record.kept("incident", _self_incident)) is not KEPT_NOTHING:
+            incident = _kept
+        else:
+            incident = _self_incident
 
-        requester = self.requester
+        _self_requester = getattr(self, "requester", UNSET)
+        requester: Any
+        if _record is not None and (_kept := _record.kept("requester", _self_requester)) is not KEPT_NOTHING:
+            requester = _kept
+        else:
+            requester = _self_requester
 
-        responder = self.responder
+        _self_responder = getattr(self, "responder", UNSET)
+        responder: Any
+        if _record is not None and (_kept := _record.kept("responder", _self_responder)) is not KEPT_NOTHING:
+            responder = _kept
+        else:
+            responder = _self_responder
 
-        active = self.active
+        _self_active = getattr(self, "active", UNSET)
+        active: Any
+        if _record is not None and (_kept := _record.kept("active", _self_active)) is not KEPT_NOTHING:
+            active = _kept
+        else:
+            active = _self_active
 
-        assignee = self.assignee
+        _self_assignee = getattr(self, "assignee", UNSET)
+        assignee: Any
+        if _record is not None and (_kept := _record.kept("assignee", _self_assignee)) is not KEPT_NOTHING:
+            assignee = _kept
+        else:
+            assignee = _self_assignee
 
-        category = self.category
+        _self_category = getattr(self, "category", UNSET)
+        category: Any
+        if _record is not None and (_kept := _record.kept("category", _self_category)) is not KEPT_NOTHING:
+            category = _kept
+        else:
+            category = _self_category
 
-        end_date: str | Unset = UNSET
-        if not isinstance(self.end_date, Unset):
-            end_date = isoformat_datetime(self.end_date, "end_date")
+        _self_end_date = getattr(self, "end_date", UNSET)
+        end_date: Any
+        if _record is not None and (_kept := _record.kept("end_date", _self_end_date)) is not KEPT_NOTHING:
+            end_date = _kept
+        else:
+            end_date = UNSET
+            if not isinstance(_self_end_date, Unset):
+                end_date = isoformat_datetime(_self_end_date, "end_date")
 
-        escalation = self.escalation
+        _self_escalation = getattr(self, "escalation", UNSET)
+        escalation: Any
+        if _record is not None and (_kept := _record.kept("escalation", _self_escalation)) is not KEPT_NOTHING:
+            escalation = _kept
+        else:
+            escalation = _self_escalation
 
-        impact: str | Unset = UNSET
-        if not isinstance(self.impact, Unset):
-            impact = self.impact.value
+        _self_impact = getattr(self, "impact", UNSET)
+        impact: Any
+        if _record is not None and (_kept := _record.kept("impact", _self_impact)) is not KEPT_NOTHING:
+            impact = _kept
+        else:
+            impact = UNSET
+            if not isinstance(_self_impact, Unset):
+                impact = _self_impact.value
 
-        priority: str | Unset = UNSET
-        if not isinstance(self.priority, Unset):
-            priority = self.priority.value
+        _self_priority = getattr(self, "priority", UNSET)
+        priority: Any
+        if _record is not None and (_kept := _record.kept("priority", _self_priority)) is not KEPT_NOTHING:
+            priority = _kept
+        else:
+            priority = UNSET
+            if not isinstance(_self_priority, Unset):
+                priority = _self_priority.value
 
-        risk = self.risk
+        _self_risk = getattr(self, "risk", UNSET)
+        risk: Any
+        if _record is not None and (_kept := _record.kept("risk", _self_risk)) is not KEPT_NOTHING:
+            risk = _kept
+        else:
+            risk = _self_risk
 
-        start_date: str | Unset = UNSET
-        if not isinstance(self.start_date, Unset):
-            start_date = isoformat_datetime(self.start_date, "start_date")
+        _self_start_date = getattr(self, "start_date", UNSET)
+        start_date: Any
+        if _record is not None and (_kept := _record.kept("start_date", _self_start_date)) is not KEPT_NOTHING:
+            start_date = _kept
+        else:
+            start_date = UNSET
+            if not isinstance(_self_start_date, Unset):
+                start_date = isoformat_datetime(_self_start_date, "start_date")
 
-        status = self.status
+        _self_status = getattr(self, "status", UNSET)
+        status: Any
+        if _record is not None and (_kept := _record.kept("status", _self_status)) is not KEPT_NOTHING:
+            status = _kept
+        else:
+            status = _self_status
 
-        urgency: str | Unset = UNSET
-        if not isinstance(self.urgency, Unset):
-            urgency = self.urgency.value
+        _self_urgency = getattr(self, "urgency", UNSET)
+        urgency: Any
+        if _record is not None and (_kept := _record.kept("urgency", _self_urgency)) is not KEPT_NOTHING:
+            urgency = _kept
+        else:
+            urgency = UNSET
+            if not isinstance(_self_urgency, Unset):
+                urgency = _self_urgency.value
 
-        description = self.description
+        _self_description = getattr(self, "description", UNSET)
+        description: Any
+        if _record is not None and (_kept := _record.kept("description", _self_description)) is not KEPT_NOTHING:
+            description = _kept
+        else:
+            description = _self_description
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -174,65 +282,156 @@ class ChangeCreate:
             field_dict["urgency"] = urgency
         if description is not UNSET:
             field_dict["description"] = description
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        problem = check_json_type(d.pop("problem", UNSET), str, "problem")
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
 
-        incident = check_json_type(d.pop("incident", UNSET), str, "incident")
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
 
-        requester = check_json_type(d.pop("requester", UNSET), str, "requester")
-
-        responder = check_json_type(d.pop("responder", UNSET), str, "responder")
-
-        active = check_json_type(d.pop("active", UNSET), bool, "active")
-
-        assignee = check_json_type(d.pop("assignee", UNSET), str, "assignee")
-
-        category = check_json_type(d.pop("category", UNSET), str, "category")
-
-        end_date = parse_datetime(d.pop("end_date", UNSET), "end_date")
-
-        escalation = check_json_type(d.pop("escalation", UNSET), int, "escalation")
-
-        impact = parse_enum(d.pop("impact", UNSET), Impact, "impact")
-
-        priority = parse_enum(d.pop("priority", UNSET), Priority, "priority")
-
-        risk = check_json_type(d.pop("risk", UNSET), str, "risk")
-
-        start_date = parse_datetime(d.pop("start_date", UNSET), "start_date")
-
-        status = check_json_type(d.pop("status", UNSET), int, "status")
-
-        urgency = parse_enum(d.pop("urgency", UNSET), Urgency, "urgency")
-
-        description = check_json_type(d.pop("description", UNSET), str, "description")
-
-        change_create = cls(
-            problem=problem,
-            incident=incident,
-            requester=requester,
-            responder=responder,
-            active=active,
-            assignee=assignee,
-            category=category,
-            end_date=end_date,
-            escalation=escalation,
-            impact=impact,
-            priority=priority,
-            risk=risk,
-            start_date=start_date,
-            status=status,
-            urgency=urgency,
-            description=description,
-        )
-
-        change_create.additional_properties = d
-        return change_create
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"ChangeCreate: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("problem", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "problem", (_value if type(_value) is str else mismatch(problems, "problem", "string", _value)))
+        else:
+            _set(_obj, "problem", UNSET)
+        _value = src_dict.get("incident", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj, "incident", (_value if type(_value) is str else mismatch(problems, "incident", "string", _value))
+            )
+        else:
+            _set(_obj, "incident", UNSET)
+        _value = src_dict.get("requester", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "requester",
+                (_value if type(_value) is str else mismatch(problems, "requester", "string", _value)),
+            )
+        else:
+            _set(_obj, "requester", UNSET)
+        _value = src_dict.get("responder", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "responder",
+                (_value if type(_value) is str else mismatch(problems, "responder", "string", _value)),
+            )
+        else:
+            _set(_obj, "responder", UNSET)
+        _value = src_dict.get("active", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "active", (_value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)))
+        else:
+            _set(_obj, "active", UNSET)
+        _value = src_dict.get("assignee", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj, "assignee", (_value if type(_value) is str else mismatch(problems, "assignee", "string", _value))
+            )
+        else:
+            _set(_obj, "assignee", UNSET)
+        _value = src_dict.get("category", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj, "category", (_value if type(_value) is str else mismatch(problems, "category", "string", _value))
+            )
+        else:
+            _set(_obj, "category", UNSET)
+        _value = src_dict.get("end_date", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "end_date", read_datetime(_value, problems, "end_date"))
+        else:
+            _set(_obj, "end_date", UNSET)
+        _value = src_dict.get("escalation", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "escalation",
+                (_value if type(_value) is int else mismatch(problems, "escalation", "integer", _value)),
+            )
+        else:
+            _set(_obj, "escalation", UNSET)
+        _value = src_dict.get("impact", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "impact", read_enum(_value, Impact, problems, "impact"))
+        else:
+            _set(_obj, "impact", UNSET)
+        _value = src_dict.get("priority", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "priority", read_enum(_value, Priority, problems, "priority"))
+        else:
+            _set(_obj, "priority", UNSET)
+        _value = src_dict.get("risk", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "risk", (_value if type(_value) is str else mismatch(problems, "risk", "string", _value)))
+        else:
+            _set(_obj, "risk", UNSET)
+        _value = src_dict.get("start_date", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "start_date", read_datetime(_value, problems, "start_date"))
+        else:
+            _set(_obj, "start_date", UNSET)
+        _value = src_dict.get("status", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "status", (_value if type(_value) is int else mismatch(problems, "status", "integer", _value)))
+        else:
+            _set(_obj, "status", UNSET)
+        _value = src_dict.get("urgency", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "urgency", read_enum(_value, Urgency, problems, "urgency"))
+        else:
+            _set(_obj, "urgency", UNSET)
+        _value = src_dict.get("description", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "description",
+                (_value if type(_value) is str else mismatch(problems, "description", "string", _value)),
+            )
+        else:
+            _set(_obj, "description", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     @property
     def additional_keys(self) -> list[str]:

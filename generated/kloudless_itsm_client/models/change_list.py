@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -10,17 +10,20 @@ from attrs import field as _attrs_field
 from ..models.object_list_base_api import ObjectListBaseApi
 from ..models.object_list_base_type import ObjectListBaseType
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
+    ReadRecord,
     Unset,
     check_enum,
-    check_json_type,
-    forget_absent,
     json_type,
+    mismatch,
     model_eq,
     model_repr,
     model_state,
-    parse_enum,
+    read_enum,
+    record_read,
 )
 
 if TYPE_CHECKING:
@@ -40,6 +43,52 @@ def _convert_api(value: ObjectListBaseApi | Literal["itsm"]) -> ObjectListBaseAp
     if isinstance(value, ObjectListBaseApi):  # what from_dict passes
         return value
     return check_enum("ChangeList", "api", value, ObjectListBaseApi)
+
+
+def _read_page(value: Any, problems: list[Mismatch], path: str) -> Any:
+    if type(value) is str:
+        return value
+
+    if type(value) is int:
+        return value
+
+    return mismatch(problems, path, "one of str | int", value)
+
+
+def _read_next_page(value: Any, problems: list[Mismatch], path: str) -> Any:
+    if type(value) is str:
+        return value
+
+    if type(value) is int:
+        return value
+
+    if value is None:
+        return value
+
+    return mismatch(problems, path, "one of str | int | None", value)
+
+
+def _read_objects(value: Any, problems: list[Mismatch], path: str) -> Any:
+    from ..models.change import Change  # noqa: PLC0415
+
+    if type(value) is not list:
+        return mismatch(problems, path, "array", value)
+    return [
+        (Change.from_dict(item) if type(item) is dict else mismatch(problems, f"{path}[{index}]", "object", item))
+        for index, item in enumerate(value)
+    ]
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "count": "count",
+    "page": "page",
+    "next_page": "next_page",
+    "type": "type_",
+    "api": "api",
+    "objects": "objects",
+    "total": "total",
+}
 
 
 @_attrs_define
@@ -65,44 +114,74 @@ class ChangeList:
     objects: list[Change]
     total: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
+        _record = self._itsm_read
         _self_count = getattr(self, "count", UNSET)
-        count = _self_count
+        count: Any
+        if _record is not None and (_kept := _record.kept("count", _self_count)) is not KEPT_NOTHING:
+            count = _kept
+        else:
+            count = _self_count
 
         _self_page = getattr(self, "page", UNSET)
-        page: int | str | Unset
-        if isinstance(_self_page, Unset):
-            page = UNSET
+        page: Any
+        if _record is not None and (_kept := _record.kept("page", _self_page)) is not KEPT_NOTHING:
+            page = _kept
         else:
-            page = _self_page
+            if isinstance(_self_page, Unset):
+                page = UNSET
+            else:
+                page = _self_page
 
         _self_next_page = getattr(self, "next_page", UNSET)
-        next_page: int | None | str | Unset
-        if isinstance(_self_next_page, Unset):
-            next_page = UNSET
+        next_page: Any
+        if _record is not None and (_kept := _record.kept("next_page", _self_next_page)) is not KEPT_NOTHING:
+            next_page = _kept
         else:
-            next_page = _self_next_page
+            if isinstance(_self_next_page, Unset):
+                next_page = UNSET
+            else:
+                next_page = _self_next_page
 
         _self_type_ = getattr(self, "type_", UNSET)
-        type_: str | Unset = UNSET
-        if not isinstance(_self_type_, Unset):
-            type_ = _self_type_.value
+        type_: Any
+        if _record is not None and (_kept := _record.kept("type", _self_type_)) is not KEPT_NOTHING:
+            type_ = _kept
+        else:
+            type_ = UNSET
+            if not isinstance(_self_type_, Unset):
+                type_ = _self_type_.value
 
         _self_api = getattr(self, "api", UNSET)
-        api: str | Unset = UNSET
-        if not isinstance(_self_api, Unset):
-            api = _self_api.value
+        api: Any
+        if _record is not None and (_kept := _record.kept("api", _self_api)) is not KEPT_NOTHING:
+            api = _kept
+        else:
+            api = UNSET
+            if not isinstance(_self_api, Unset):
+                api = _self_api.value
 
         _self_objects = getattr(self, "objects", UNSET)
-        objects: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(_self_objects, Unset):
-            objects = []
-            for objects_item_data in _self_objects:
-                objects_item = objects_item_data.to_dict()
-                objects.append(objects_item)
+        objects: Any
+        if _record is not None and (_kept := _record.kept("objects", _self_objects)) is not KEPT_NOTHING:
+            objects = _kept
+        else:
+            objects = UNSET
+            if not isinstance(_self_objects, Unset):
+                objects = []
+                for objects_item_data in _self_objects:
+                    objects_item = objects_item_data.to_dict()
+                    objects.append(objects_item)
 
-        total = self.total
+        _self_total = getattr(self, "total", UNSET)
+        total: Any
+        if _record is not None and (_kept := _record.kept("total", _self_total)) is not KEPT_NOTHING:
+            total = _kept
+        else:
+            total = _self_total
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -120,78 +199,80 @@ class ChangeList:
             field_dict["objects"] = objects
         if total is not UNSET:
             field_dict["total"] = total
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.change import Change  # noqa: PLC0415
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
 
-        d = dict(src_dict)
-        count = check_json_type(d.pop("count", UNSET), int, "count")
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
 
-        def _parse_page(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        page = _parse_page(d.pop("page", UNSET))
-
-        def _parse_next_page(data: object) -> int | None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | str | Unset, data)
-
-        next_page = _parse_next_page(d.pop("next_page", UNSET))
-
-        type_ = parse_enum(d.pop("type", UNSET), ObjectListBaseType, "type")
-
-        api = parse_enum(d.pop("api", UNSET), ObjectListBaseApi, "api")
-
-        _objects = d.pop("objects", UNSET)
-        objects: list[Change] | Unset = UNSET
-        if _objects is not UNSET:
-            objects = []
-            for objects_item_data in _objects:
-                objects_item = Change.from_dict(objects_item_data)
-
-                objects.append(objects_item)
-
-        total = check_json_type(d.pop("total", UNSET), int, "total")
-
-        change_list = cls(
-            count=cast(Any, count),
-            page=cast(Any, page),
-            next_page=cast(Any, next_page),
-            type_=cast(Any, type_),
-            api=cast(Any, api),
-            objects=cast(Any, objects),
-            total=total,
-        )
-        if (
-            isinstance(count, Unset)
-            or isinstance(page, Unset)
-            or isinstance(next_page, Unset)
-            or isinstance(type_, Unset)
-            or isinstance(api, Unset)
-            or isinstance(objects, Unset)
-        ):
-            forget_absent(
-                change_list,
-                {
-                    "count": count,
-                    "page": page,
-                    "next_page": next_page,
-                    "type_": type_,
-                    "api": api,
-                    "objects": objects,
-                },
-            )
-
-        change_list.additional_properties = d
-        return change_list
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"ChangeList: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("count", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "count", (_value if type(_value) is int else mismatch(problems, "count", "integer", _value)))
+        else:
+            mismatch(problems, "count", "a required field", UNSET)
+        _value = src_dict.get("page", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "page", _read_page(_value, problems, "page"))
+        else:
+            mismatch(problems, "page", "a required field", UNSET)
+        _value = src_dict.get("next_page", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "next_page", _read_next_page(_value, problems, "next_page"))
+        else:
+            mismatch(problems, "next_page", "a required field", UNSET)
+        _value = src_dict.get("type", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "type_", read_enum(_value, ObjectListBaseType, problems, "type"))
+        else:
+            mismatch(problems, "type", "a required field", UNSET)
+        _value = src_dict.get("api", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "api", read_enum(_value, ObjectListBaseApi, problems, "api"))
+        else:
+            mismatch(problems, "api", "a required field", UNSET)
+        _value = src_dict.get("objects", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "objects", _read_objects(_value, problems, "objects"))
+        else:
+            mismatch(problems, "objects", "a required field", UNSET)
+        _value = src_dict.get("total", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "total", (_value if type(_value) is int else mismatch(problems, "total", "integer", _value)))
+        else:
+            _set(_obj, "total", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.
@@ -243,5 +324,10 @@ class ChangeList:
         return key in self.additional_properties
 
     def page_items(self) -> list[Change]:
-        """The items on this page; empty when the server left them out."""
-        return cast("list[Change]", getattr(self, "objects", []))
+        """The items on this page.
+
+        Raises:
+            MissingFieldError: The server left the items out (the paginator
+                reports it as a PagingError naming the keys it got).
+        """
+        return self.objects

@@ -8,13 +8,26 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
+    ReadRecord,
     Unset,
-    check_json_type,
     json_type,
+    mismatch,
+    record_read,
 )
 
 T = TypeVar("T", bound="Error")
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "error_code": "error_code",
+    "message": "message",
+    "id": "id",
+    "status_code": "status_code",
+}
 
 
 @_attrs_define
@@ -33,15 +46,38 @@ class Error:
     id: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     status_code: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
-        error_code = self.error_code
+        _record = self._itsm_read
+        _self_error_code = getattr(self, "error_code", UNSET)
+        error_code: Any
+        if _record is not None and (_kept := _record.kept("error_code", _self_error_code)) is not KEPT_NOTHING:
+            error_code = _kept
+        else:
+            error_code = _self_error_code
 
-        message = self.message
+        _self_message = getattr(self, "message", UNSET)
+        message: Any
+        if _record is not None and (_kept := _record.kept("message", _self_message)) is not KEPT_NOTHING:
+            message = _kept
+        else:
+            message = _self_message
 
-        id = self.id
+        _self_id = getattr(self, "id", UNSET)
+        id: Any
+        if _record is not None and (_kept := _record.kept("id", _self_id)) is not KEPT_NOTHING:
+            id = _kept
+        else:
+            id = _self_id
 
-        status_code = self.status_code
+        _self_status_code = getattr(self, "status_code", UNSET)
+        status_code: Any
+        if _record is not None and (_kept := _record.kept("status_code", _self_status_code)) is not KEPT_NOTHING:
+            status_code = _kept
+        else:
+            status_code = _self_status_code
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -53,29 +89,70 @@ class Error:
             field_dict["id"] = id
         if status_code is not UNSET:
             field_dict["status_code"] = status_code
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        error_code = check_json_type(d.pop("error_code", UNSET), str, "error_code")
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
 
-        message = check_json_type(d.pop("message", UNSET), str, "message")
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
 
-        id = check_json_type(d.pop("id", UNSET), str, "id")
-
-        status_code = check_json_type(d.pop("status_code", UNSET), int, "status_code")
-
-        error = cls(
-            error_code=error_code,
-            message=message,
-            id=id,
-            status_code=status_code,
-        )
-
-        error.additional_properties = d
-        return error
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"Error: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("error_code", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "error_code",
+                (_value if type(_value) is str else mismatch(problems, "error_code", "string", _value)),
+            )
+        else:
+            _set(_obj, "error_code", UNSET)
+        _value = src_dict.get("message", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "message", (_value if type(_value) is str else mismatch(problems, "message", "string", _value)))
+        else:
+            _set(_obj, "message", UNSET)
+        _value = src_dict.get("id", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "id", (_value if type(_value) is str else mismatch(problems, "id", "string", _value)))
+        else:
+            _set(_obj, "id", UNSET)
+        _value = src_dict.get("status_code", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "status_code",
+                (_value if type(_value) is int else mismatch(problems, "status_code", "integer", _value)),
+            )
+        else:
+            _set(_obj, "status_code", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -10,17 +10,20 @@ from attrs import field as _attrs_field
 from ..models.generic_object_api import GenericObjectApi
 from ..models.generic_object_type import GenericObjectType
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
+    ReadRecord,
     Unset,
     check_enum,
-    check_json_type,
-    forget_absent,
     json_type,
+    mismatch,
     model_eq,
     model_repr,
     model_state,
-    parse_enum,
+    read_enum,
+    record_read,
 )
 
 if TYPE_CHECKING:
@@ -42,6 +45,16 @@ def _convert_api(value: GenericObjectApi | Literal["itsm"]) -> GenericObjectApi:
     return check_enum("GenericObject", "api", value, GenericObjectApi)
 
 
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "id": "id",
+    "type": "type_",
+    "api": "api",
+    "raw": "raw",
+    "href": "href",
+}
+
+
 @_attrs_define
 class GenericObject:
     """A generic object of the upstream service.
@@ -61,28 +74,51 @@ class GenericObject:
     raw: Raw
     href: str = _attrs_field(validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
+        _record = self._itsm_read
         _self_id = getattr(self, "id", UNSET)
-        id = _self_id
+        id: Any
+        if _record is not None and (_kept := _record.kept("id", _self_id)) is not KEPT_NOTHING:
+            id = _kept
+        else:
+            id = _self_id
 
         _self_type_ = getattr(self, "type_", UNSET)
-        type_: str | Unset = UNSET
-        if not isinstance(_self_type_, Unset):
-            type_ = _self_type_.value
+        type_: Any
+        if _record is not None and (_kept := _record.kept("type", _self_type_)) is not KEPT_NOTHING:
+            type_ = _kept
+        else:
+            type_ = UNSET
+            if not isinstance(_self_type_, Unset):
+                type_ = _self_type_.value
 
         _self_api = getattr(self, "api", UNSET)
-        api: str | Unset = UNSET
-        if not isinstance(_self_api, Unset):
-            api = _self_api.value
+        api: Any
+        if _record is not None and (_kept := _record.kept("api", _self_api)) is not KEPT_NOTHING:
+            api = _kept
+        else:
+            api = UNSET
+            if not isinstance(_self_api, Unset):
+                api = _self_api.value
 
         _self_raw = getattr(self, "raw", UNSET)
-        raw: dict[str, Any] | Unset = UNSET
-        if not isinstance(_self_raw, Unset):
-            raw = _self_raw.to_dict()
+        raw: Any
+        if _record is not None and (_kept := _record.kept("raw", _self_raw)) is not KEPT_NOTHING:
+            raw = _kept
+        else:
+            raw = UNSET
+            if not isinstance(_self_raw, Unset):
+                raw = _self_raw.to_dict()
 
         _self_href = getattr(self, "href", UNSET)
-        href = _self_href
+        href: Any
+        if _record is not None and (_kept := _record.kept("href", _self_href)) is not KEPT_NOTHING:
+            href = _kept
+        else:
+            href = _self_href
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -96,56 +132,74 @@ class GenericObject:
             field_dict["raw"] = raw
         if href is not UNSET:
             field_dict["href"] = href
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
+
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
+
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
         from ..models.raw import Raw  # noqa: PLC0415
 
-        d = dict(src_dict)
-        id = check_json_type(d.pop("id", UNSET), str, "id")
-
-        type_ = parse_enum(d.pop("type", UNSET), GenericObjectType, "type")
-
-        api = parse_enum(d.pop("api", UNSET), GenericObjectApi, "api")
-
-        _raw = d.pop("raw", UNSET)
-        raw: Raw | Unset
-        if isinstance(_raw, Unset):
-            raw = UNSET
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"GenericObject: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("id", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "id", (_value if type(_value) is str else mismatch(problems, "id", "string", _value)))
         else:
-            raw = Raw.from_dict(_raw)
-
-        href = check_json_type(d.pop("href", UNSET), str, "href")
-
-        generic_object = cls(
-            id=cast(Any, id),
-            type_=cast(Any, type_),
-            api=cast(Any, api),
-            raw=cast(Any, raw),
-            href=cast(Any, href),
-        )
-        if (
-            isinstance(id, Unset)
-            or isinstance(type_, Unset)
-            or isinstance(api, Unset)
-            or isinstance(raw, Unset)
-            or isinstance(href, Unset)
-        ):
-            forget_absent(
-                generic_object,
-                {
-                    "id": id,
-                    "type_": type_,
-                    "api": api,
-                    "raw": raw,
-                    "href": href,
-                },
+            mismatch(problems, "id", "a required field", UNSET)
+        _value = src_dict.get("type", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "type_", read_enum(_value, GenericObjectType, problems, "type"))
+        else:
+            mismatch(problems, "type", "a required field", UNSET)
+        _value = src_dict.get("api", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "api", read_enum(_value, GenericObjectApi, problems, "api"))
+        else:
+            mismatch(problems, "api", "a required field", UNSET)
+        _value = src_dict.get("raw", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "raw",
+                (Raw.from_dict(_value) if type(_value) is dict else mismatch(problems, "raw", "object", _value)),
             )
-
-        generic_object.additional_properties = d
-        return generic_object
+        else:
+            mismatch(problems, "raw", "a required field", UNSET)
+        _value = src_dict.get("href", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "href", (_value if type(_value) is str else mismatch(problems, "href", "string", _value)))
+        else:
+            mismatch(problems, "href", "a required field", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.

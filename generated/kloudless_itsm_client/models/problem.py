@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -14,20 +14,25 @@ from ..models.problem_api import ProblemApi
 from ..models.problem_type import ProblemType
 from ..models.urgency import Urgency
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
+    ReadRecord,
     Unset,
     check_datetime,
     check_enum,
-    check_json_type,
-    forget_absent,
+    forget_mismatches,
     isoformat_datetime,
     json_type,
+    mismatch,
+    mismatches_recorded,
     model_eq,
     model_repr,
     model_state,
-    parse_datetime,
-    parse_enum,
+    read_datetime,
+    read_enum,
+    record_read,
 )
 
 if TYPE_CHECKING:
@@ -78,6 +83,118 @@ def _convert_urgency(value: Urgency | Literal["low", "medium", "high"] | Unset) 
     if isinstance(value, Urgency | Unset):  # what from_dict passes
         return value
     return check_enum("Problem", "urgency", value, Urgency)
+
+
+def _read_change(value: Any, problems: list[Mismatch], path: str) -> Any:
+    if type(value) is str:
+        return value
+
+    if value is None:
+        return value
+
+    return mismatch(problems, path, "one of str | None", value)
+
+
+def _read_incident(value: Any, problems: list[Mismatch], path: str) -> Any:
+    if type(value) is str:
+        return value
+
+    if value is None:
+        return value
+
+    return mismatch(problems, path, "one of str | None", value)
+
+
+def _read_requester(value: Any, problems: list[Mismatch], path: str) -> Any:
+    from ..models.user_ref import UserRef  # noqa: PLC0415
+
+    if type(value) is dict:
+        before = mismatches_recorded()
+        trial: list[Mismatch] = []
+        candidate = UserRef.from_dict(value) if type(value) is dict else mismatch(trial, path, "object", value)
+        if mismatches_recorded() == before:
+            return candidate
+        forget_mismatches(before)
+
+    if value is None:
+        return value
+
+    return mismatch(problems, path, "one of UserRef | None", value)
+
+
+def _read_responder(value: Any, problems: list[Mismatch], path: str) -> Any:
+    from ..models.user_ref import UserRef  # noqa: PLC0415
+
+    if type(value) is dict:
+        before = mismatches_recorded()
+        trial: list[Mismatch] = []
+        candidate = UserRef.from_dict(value) if type(value) is dict else mismatch(trial, path, "object", value)
+        if mismatches_recorded() == before:
+            return candidate
+        forget_mismatches(before)
+
+    if value is None:
+        return value
+
+    return mismatch(problems, path, "one of UserRef | None", value)
+
+
+def _read_assignee(value: Any, problems: list[Mismatch], path: str) -> Any:
+    from ..models.user_ref import UserRef  # noqa: PLC0415
+
+    if type(value) is dict:
+        before = mismatches_recorded()
+        trial: list[Mismatch] = []
+        candidate = UserRef.from_dict(value) if type(value) is dict else mismatch(trial, path, "object", value)
+        if mismatches_recorded() == before:
+            return candidate
+        forget_mismatches(before)
+
+    if value is None:
+        return value
+
+    return mismatch(problems, path, "one of UserRef | None", value)
+
+
+def _read_due_date(value: Any, problems: list[Mismatch], path: str) -> Any:
+    if type(value) is str:
+        before = mismatches_recorded()
+        trial: list[Mismatch] = []
+        candidate = read_datetime(value, trial, path)
+        if mismatches_recorded() == before:
+            return candidate
+        forget_mismatches(before)
+
+    if value is None:
+        return value
+
+    return mismatch(problems, path, "one of datetime.datetime | None", value)
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "id": "id",
+    "created": "created",
+    "modified": "modified",
+    "type": "type_",
+    "api": "api",
+    "href": "href",
+    "change": "change",
+    "incident": "incident",
+    "requester": "requester",
+    "responder": "responder",
+    "active": "active",
+    "assignee": "assignee",
+    "category": "category",
+    "due_date": "due_date",
+    "escalation": "escalation",
+    "impact": "impact",
+    "priority": "priority",
+    "status": "status",
+    "urgency": "urgency",
+    "description": "description",
+    "raw": "raw",
+}
 
 
 @_attrs_define
@@ -131,105 +248,201 @@ class Problem:
     description: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     raw: Raw | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.user_ref import UserRef  # noqa: PLC0415
 
+        _record = self._itsm_read
         _self_id = getattr(self, "id", UNSET)
-        id = _self_id
+        id: Any
+        if _record is not None and (_kept := _record.kept("id", _self_id)) is not KEPT_NOTHING:
+            id = _kept
+        else:
+            id = _self_id
 
         _self_created = getattr(self, "created", UNSET)
-        created: str | Unset = UNSET
-        if not isinstance(_self_created, Unset):
-            created = isoformat_datetime(_self_created, "created")
+        created: Any
+        if _record is not None and (_kept := _record.kept("created", _self_created)) is not KEPT_NOTHING:
+            created = _kept
+        else:
+            created = UNSET
+            if not isinstance(_self_created, Unset):
+                created = isoformat_datetime(_self_created, "created")
 
         _self_modified = getattr(self, "modified", UNSET)
-        modified: str | Unset = UNSET
-        if not isinstance(_self_modified, Unset):
-            modified = isoformat_datetime(_self_modified, "modified")
+        modified: Any
+        if _record is not None and (_kept := _record.kept("modified", _self_modified)) is not KEPT_NOTHING:
+            modified = _kept
+        else:
+            modified = UNSET
+            if not isinstance(_self_modified, Unset):
+                modified = isoformat_datetime(_self_modified, "modified")
 
         _self_type_ = getattr(self, "type_", UNSET)
-        type_: str | Unset = UNSET
-        if not isinstance(_self_type_, Unset):
-            type_ = _self_type_.value
+        type_: Any
+        if _record is not None and (_kept := _record.kept("type", _self_type_)) is not KEPT_NOTHING:
+            type_ = _kept
+        else:
+            type_ = UNSET
+            if not isinstance(_self_type_, Unset):
+                type_ = _self_type_.value
 
         _self_api = getattr(self, "api", UNSET)
-        api: str | Unset = UNSET
-        if not isinstance(_self_api, Unset):
-            api = _self_api.value
+        api: Any
+        if _record is not None and (_kept := _record.kept("api", _self_api)) is not KEPT_NOTHING:
+            api = _kept
+        else:
+            api = UNSET
+            if not isinstance(_self_api, Unset):
+                api = _self_api.value
 
         _self_href = getattr(self, "href", UNSET)
-        href = _self_href
-
-        change: None | str | Unset
-        if isinstance(self.change, Unset):
-            change = UNSET
+        href: Any
+        if _record is not None and (_kept := _record.kept("href", _self_href)) is not KEPT_NOTHING:
+            href = _kept
         else:
-            change = self.change
+            href = _self_href
 
-        incident: None | str | Unset
-        if isinstance(self.incident, Unset):
-            incident = UNSET
+        _self_change = getattr(self, "change", UNSET)
+        change: Any
+        if _record is not None and (_kept := _record.kept("change", _self_change)) is not KEPT_NOTHING:
+            change = _kept
         else:
-            incident = self.incident
+            if isinstance(_self_change, Unset):
+                change = UNSET
+            else:
+                change = _self_change
 
-        requester: dict[str, Any] | None | Unset
-        if isinstance(self.requester, Unset):
-            requester = UNSET
-        elif isinstance(self.requester, UserRef):
-            requester = self.requester.to_dict()
+        _self_incident = getattr(self, "incident", UNSET)
+        incident: Any
+        if _record is not None and (_kept := _record.kept("incident", _self_incident)) is not KEPT_NOTHING:
+            incident = _kept
         else:
-            requester = self.requester
+            if isinstance(_self_incident, Unset):
+                incident = UNSET
+            else:
+                incident = _self_incident
 
-        responder: dict[str, Any] | None | Unset
-        if isinstance(self.responder, Unset):
-            responder = UNSET
-        elif isinstance(self.responder, UserRef):
-            responder = self.responder.to_dict()
+        _self_requester = getattr(self, "requester", UNSET)
+        requester: Any
+        if _record is not None and (_kept := _record.kept("requester", _self_requester)) is not KEPT_NOTHING:
+            requester = _kept
         else:
-            responder = self.responder
+            if isinstance(_self_requester, Unset):
+                requester = UNSET
+            elif isinstance(_self_requester, UserRef):
+                requester = _self_requester.to_dict()
+            else:
+                requester = _self_requester
 
-        active = self.active
-
-        assignee: dict[str, Any] | None | Unset
-        if isinstance(self.assignee, Unset):
-            assignee = UNSET
-        elif isinstance(self.assignee, UserRef):
-            assignee = self.assignee.to_dict()
+        _self_responder = getattr(self, "responder", UNSET)
+        responder: Any
+        if _record is not None and (_kept := _record.kept("responder", _self_responder)) is not KEPT_NOTHING:
+            responder = _kept
         else:
-            assignee = self.assignee
+            if isinstance(_self_responder, Unset):
+                responder = UNSET
+            elif isinstance(_self_responder, UserRef):
+                responder = _self_responder.to_dict()
+            else:
+                responder = _self_responder
 
-        category = self.category
-
-        due_date: None | str | Unset
-        if isinstance(self.due_date, Unset):
-            due_date = UNSET
-        elif isinstance(self.due_date, datetime.datetime):
-            due_date = isoformat_datetime(self.due_date, "due_date_type_0")
+        _self_active = getattr(self, "active", UNSET)
+        active: Any
+        if _record is not None and (_kept := _record.kept("active", _self_active)) is not KEPT_NOTHING:
+            active = _kept
         else:
-            due_date = self.due_date
+            active = _self_active
 
-        escalation = self.escalation
+        _self_assignee = getattr(self, "assignee", UNSET)
+        assignee: Any
+        if _record is not None and (_kept := _record.kept("assignee", _self_assignee)) is not KEPT_NOTHING:
+            assignee = _kept
+        else:
+            if isinstance(_self_assignee, Unset):
+                assignee = UNSET
+            elif isinstance(_self_assignee, UserRef):
+                assignee = _self_assignee.to_dict()
+            else:
+                assignee = _self_assignee
 
-        impact: str | Unset = UNSET
-        if not isinstance(self.impact, Unset):
-            impact = self.impact.value
+        _self_category = getattr(self, "category", UNSET)
+        category: Any
+        if _record is not None and (_kept := _record.kept("category", _self_category)) is not KEPT_NOTHING:
+            category = _kept
+        else:
+            category = _self_category
 
-        priority: str | Unset = UNSET
-        if not isinstance(self.priority, Unset):
-            priority = self.priority.value
+        _self_due_date = getattr(self, "due_date", UNSET)
+        due_date: Any
+        if _record is not None and (_kept := _record.kept("due_date", _self_due_date)) is not KEPT_NOTHING:
+            due_date = _kept
+        else:
+            if isinstance(_self_due_date, Unset):
+                due_date = UNSET
+            elif isinstance(_self_due_date, datetime.datetime):
+                due_date = isoformat_datetime(_self_due_date, "due_date_type_0")
+            else:
+                due_date = _self_due_date
 
-        status = self.status
+        _self_escalation = getattr(self, "escalation", UNSET)
+        escalation: Any
+        if _record is not None and (_kept := _record.kept("escalation", _self_escalation)) is not KEPT_NOTHING:
+            escalation = _kept
+        else:
+            escalation = _self_escalation
 
-        urgency: str | Unset = UNSET
-        if not isinstance(self.urgency, Unset):
-            urgency = self.urgency.value
+        _self_impact = getattr(self, "impact", UNSET)
+        impact: Any
+        if _record is not None and (_kept := _record.kept("impact", _self_impact)) is not KEPT_NOTHING:
+            impact = _kept
+        else:
+            impact = UNSET
+            if not isinstance(_self_impact, Unset):
+                impact = _self_impact.value
 
-        description = self.description
+        _self_priority = getattr(self, "priority", UNSET)
+        priority: Any
+        if _record is not None and (_kept := _record.kept("priority", _self_priority)) is not KEPT_NOTHING:
+            priority = _kept
+        else:
+            priority = UNSET
+            if not isinstance(_self_priority, Unset):
+                priority = _self_priority.value
 
-        raw: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.raw, Unset):
-            raw = self.raw.to_dict()
+        _self_status = getattr(self, "status", UNSET)
+        status: Any
+        if _record is not None and (_kept := _record.kept("status", _self_status)) is not KEPT_NOTHING:
+            status = _kept
+        else:
+            status = _self_status
+
+        _self_urgency = getattr(self, "urgency", UNSET)
+        urgency: Any
+        if _record is not None and (_kept := _record.kept("urgency", _self_urgency)) is not KEPT_NOTHING:
+            urgency = _kept
+        else:
+            urgency = UNSET
+            if not isinstance(_self_urgency, Unset):
+                urgency = _self_urgency.value
+
+        _self_description = getattr(self, "description", UNSET)
+        description: Any
+        if _record is not None and (_kept := _record.kept("description", _self_description)) is not KEPT_NOTHING:
+            description = _kept
+        else:
+            description = _self_description
+
+        _self_raw = getattr(self, "raw", UNSET)
+        raw: Any
+        if _record is not None and (_kept := _record.kept("raw", _self_raw)) is not KEPT_NOTHING:
+            raw = _kept
+        else:
+            raw = UNSET
+            if not isinstance(_self_raw, Unset):
+                raw = _self_raw.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -275,181 +488,180 @@ class Problem:
             field_dict["description"] = description
         if raw is not UNSET:
             field_dict["raw"] = raw
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
+
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
+
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
         from ..models.raw import Raw  # noqa: PLC0415
-        from ..models.user_ref import UserRef  # noqa: PLC0415
 
-        d = dict(src_dict)
-        id = check_json_type(d.pop("id", UNSET), str, "id")
-
-        created = parse_datetime(d.pop("created", UNSET), "created")
-
-        modified = parse_datetime(d.pop("modified", UNSET), "modified")
-
-        type_ = parse_enum(d.pop("type", UNSET), ProblemType, "type")
-
-        api = parse_enum(d.pop("api", UNSET), ProblemApi, "api")
-
-        href = check_json_type(d.pop("href", UNSET), str, "href")
-
-        def _parse_change(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        change = _parse_change(d.pop("change", UNSET))
-
-        def _parse_incident(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        incident = _parse_incident(d.pop("incident", UNSET))
-
-        def _parse_requester(data: object) -> None | Unset | UserRef:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_nullable_user_ref_type_0 = UserRef.from_dict(data)
-
-                return componentsschemas_nullable_user_ref_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UserRef, data)
-
-        requester = _parse_requester(d.pop("requester", UNSET))
-
-        def _parse_responder(data: object) -> None | Unset | UserRef:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_nullable_user_ref_type_0 = UserRef.from_dict(data)
-
-                return componentsschemas_nullable_user_ref_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UserRef, data)
-
-        responder = _parse_responder(d.pop("responder", UNSET))
-
-        active = check_json_type(d.pop("active", UNSET), bool, "active")
-
-        def _parse_assignee(data: object) -> None | Unset | UserRef:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_nullable_user_ref_type_0 = UserRef.from_dict(data)
-
-                return componentsschemas_nullable_user_ref_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UserRef, data)
-
-        assignee = _parse_assignee(d.pop("assignee", UNSET))
-
-        category = check_json_type(d.pop("category", UNSET), str, "category")
-
-        def _parse_due_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                due_date_type_0 = datetime.datetime.fromisoformat(data)
-
-                return due_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        due_date = _parse_due_date(d.pop("due_date", UNSET))
-
-        escalation = check_json_type(d.pop("escalation", UNSET), int, "escalation")
-
-        impact = parse_enum(d.pop("impact", UNSET), Impact, "impact")
-
-        priority = parse_enum(d.pop("priority", UNSET), Priority, "priority")
-
-        status = check_json_type(d.pop("status", UNSET), int, "status")
-
-        urgency = parse_enum(d.pop("urgency", UNSET), Urgency, "urgency")
-
-        description = check_json_type(d.pop("description", UNSET), str, "description")
-
-        _raw = d.pop("raw", UNSET)
-        raw: Raw | Unset
-        if isinstance(_raw, Unset):
-            raw = UNSET
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"Problem: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("id", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "id", (_value if type(_value) is str else mismatch(problems, "id", "string", _value)))
         else:
-            raw = Raw.from_dict(_raw)
-
-        problem = cls(
-            id=cast(Any, id),
-            created=cast(Any, created),
-            modified=cast(Any, modified),
-            type_=cast(Any, type_),
-            api=cast(Any, api),
-            href=cast(Any, href),
-            change=change,
-            incident=incident,
-            requester=requester,
-            responder=responder,
-            active=active,
-            assignee=assignee,
-            category=category,
-            due_date=due_date,
-            escalation=escalation,
-            impact=impact,
-            priority=priority,
-            status=status,
-            urgency=urgency,
-            description=description,
-            raw=raw,
-        )
-        if (
-            isinstance(id, Unset)
-            or isinstance(created, Unset)
-            or isinstance(modified, Unset)
-            or isinstance(type_, Unset)
-            or isinstance(api, Unset)
-            or isinstance(href, Unset)
-        ):
-            forget_absent(
-                problem,
-                {
-                    "id": id,
-                    "created": created,
-                    "modified": modified,
-                    "type_": type_,
-                    "api": api,
-                    "href": href,
-                },
+            mismatch(problems, "id", "a required field", UNSET)
+        _value = src_dict.get("created", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "created", read_datetime(_value, problems, "created"))
+        else:
+            mismatch(problems, "created", "a required field", UNSET)
+        _value = src_dict.get("modified", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "modified", read_datetime(_value, problems, "modified"))
+        else:
+            mismatch(problems, "modified", "a required field", UNSET)
+        _value = src_dict.get("type", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "type_", read_enum(_value, ProblemType, problems, "type"))
+        else:
+            mismatch(problems, "type", "a required field", UNSET)
+        _value = src_dict.get("api", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "api", read_enum(_value, ProblemApi, problems, "api"))
+        else:
+            mismatch(problems, "api", "a required field", UNSET)
+        _value = src_dict.get("href", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "href", (_value if type(_value) is str else mismatch(problems, "href", "string", _value)))
+        else:
+            mismatch(problems, "href", "a required field", UNSET)
+        _value = src_dict.get("change", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "change", _read_change(_value, problems, "change"))
+        else:
+            _set(_obj, "change", UNSET)
+        _value = src_dict.get("incident", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "incident", _read_incident(_value, problems, "incident"))
+        else:
+            _set(_obj, "incident", UNSET)
+        _value = src_dict.get("requester", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "requester", _read_requester(_value, problems, "requester"))
+        else:
+            _set(_obj, "requester", UNSET)
+        _value = src_dict.get("responder", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "responder", _read_responder(_value, problems, "responder"))
+        else:
+            _set(_obj, "responder", UNSET)
+        _value = src_dict.get("active", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "active", (_value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)))
+        else:
+            _set(_obj, "active", UNSET)
+        _value = src_dict.get("assignee", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "assignee", _read_assignee(_value, problems, "assignee"))
+        else:
+            _set(_obj, "assignee", UNSET)
+        _value = src_dict.get("category", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj, "category", (_value if type(_value) is str else mismatch(problems, "category", "string", _value))
             )
-
-        problem.additional_properties = d
-        return problem
+        else:
+            _set(_obj, "category", UNSET)
+        _value = src_dict.get("due_date", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "due_date", _read_due_date(_value, problems, "due_date"))
+        else:
+            _set(_obj, "due_date", UNSET)
+        _value = src_dict.get("escalation", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "escalation",
+                (_value if type(_value) is int else mismatch(problems, "escalation", "integer", _value)),
+            )
+        else:
+            _set(_obj, "escalation", UNSET)
+        _value = src_dict.get("impact", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "impact", read_enum(_value, Impact, problems, "impact"))
+        else:
+            _set(_obj, "impact", UNSET)
+        _value = src_dict.get("priority", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "priority", read_enum(_value, Priority, problems, "priority"))
+        else:
+            _set(_obj, "priority", UNSET)
+        _value = src_dict.get("status", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "status", (_value if type(_value) is int else mismatch(problems, "status", "integer", _value)))
+        else:
+            _set(_obj, "status", UNSET)
+        _value = src_dict.get("urgency", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "urgency", read_enum(_value, Urgency, problems, "urgency"))
+        else:
+            _set(_obj, "urgency", UNSET)
+        _value = src_dict.get("description", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "description",
+                (_value if type(_value) is str else mismatch(problems, "description", "string", _value)),
+            )
+        else:
+            _set(_obj, "description", UNSET)
+        _value = src_dict.get("raw", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "raw",
+                (Raw.from_dict(_value) if type(_value) is dict else mismatch(problems, "raw", "object", _value)),
+            )
+        else:
+            _set(_obj, "raw", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.

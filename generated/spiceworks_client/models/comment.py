@@ -3,24 +3,27 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
+    ReadRecord,
     Unset,
     check_datetime,
-    check_json_type,
-    forget_absent,
     isoformat_datetime,
     json_type,
+    mismatch,
     model_eq,
     model_repr,
     model_state,
-    parse_datetime,
+    read_datetime,
+    record_read,
 )
 
 if TYPE_CHECKING:
@@ -34,6 +37,16 @@ def _convert_created_at(value: datetime.datetime | str) -> datetime.datetime:
     if isinstance(value, datetime.datetime):  # what from_dict passes
         return value
     return check_datetime("Comment", "created_at", value)
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "id": "id",
+    "body": "body",
+    "is_public": "is_public",
+    "created_at": "created_at",
+    "author": "author",
+}
 
 
 @_attrs_define
@@ -55,25 +68,49 @@ class Comment:
     created_at: datetime.datetime = _attrs_field(converter=_convert_created_at)
     author: UserRef | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
+        _record = self._itsm_read
         _self_id = getattr(self, "id", UNSET)
-        id = _self_id
+        id: Any
+        if _record is not None and (_kept := _record.kept("id", _self_id)) is not KEPT_NOTHING:
+            id = _kept
+        else:
+            id = _self_id
 
         _self_body = getattr(self, "body", UNSET)
-        body = _self_body
+        body: Any
+        if _record is not None and (_kept := _record.kept("body", _self_body)) is not KEPT_NOTHING:
+            body = _kept
+        else:
+            body = _self_body
 
         _self_is_public = getattr(self, "is_public", UNSET)
-        is_public = _self_is_public
+        is_public: Any
+        if _record is not None and (_kept := _record.kept("is_public", _self_is_public)) is not KEPT_NOTHING:
+            is_public = _kept
+        else:
+            is_public = _self_is_public
 
         _self_created_at = getattr(self, "created_at", UNSET)
-        created_at: str | Unset = UNSET
-        if not isinstance(_self_created_at, Unset):
-            created_at = isoformat_datetime(_self_created_at, "created_at")
+        created_at: Any
+        if _record is not None and (_kept := _record.kept("created_at", _self_created_at)) is not KEPT_NOTHING:
+            created_at = _kept
+        else:
+            created_at = UNSET
+            if not isinstance(_self_created_at, Unset):
+                created_at = isoformat_datetime(_self_created_at, "created_at")
 
-        author: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.author, Unset):
-            author = self.author.to_dict()
+        _self_author = getattr(self, "author", UNSET)
+        author: Any
+        if _record is not None and (_kept := _record.kept("author", _self_author)) is not KEPT_NOTHING:
+            author = _kept
+        else:
+            author = UNSET
+            if not isinstance(_self_author, Unset):
+                author = _self_author.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -87,54 +124,78 @@ class Comment:
             field_dict["created_at"] = created_at
         if author is not UNSET:
             field_dict["author"] = author
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
+
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
+
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
         from ..models.user_ref import UserRef  # noqa: PLC0415
 
-        d = dict(src_dict)
-        id = check_json_type(d.pop("id", UNSET), int, "id")
-
-        body = check_json_type(d.pop("body", UNSET), str, "body")
-
-        is_public = check_json_type(d.pop("is_public", UNSET), bool, "is_public")
-
-        created_at = parse_datetime(d.pop("created_at", UNSET), "created_at")
-
-        _author = d.pop("author", UNSET)
-        author: UserRef | Unset
-        if isinstance(_author, Unset):
-            author = UNSET
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"Comment: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("id", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "id", (_value if type(_value) is int else mismatch(problems, "id", "integer", _value)))
         else:
-            author = UserRef.from_dict(_author)
-
-        comment = cls(
-            id=cast(Any, id),
-            body=cast(Any, body),
-            is_public=cast(Any, is_public),
-            created_at=cast(Any, created_at),
-            author=author,
-        )
-        if (
-            isinstance(id, Unset)
-            or isinstance(body, Unset)
-            or isinstance(is_public, Unset)
-            or isinstance(created_at, Unset)
-        ):
-            forget_absent(
-                comment,
-                {
-                    "id": id,
-                    "body": body,
-                    "is_public": is_public,
-                    "created_at": created_at,
-                },
+            mismatch(problems, "id", "a required field", UNSET)
+        _value = src_dict.get("body", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "body", (_value if type(_value) is str else mismatch(problems, "body", "string", _value)))
+        else:
+            mismatch(problems, "body", "a required field", UNSET)
+        _value = src_dict.get("is_public", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "is_public",
+                (_value if type(_value) is bool else mismatch(problems, "is_public", "boolean", _value)),
             )
-
-        comment.additional_properties = d
-        return comment
+        else:
+            mismatch(problems, "is_public", "a required field", UNSET)
+        _value = src_dict.get("created_at", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "created_at", read_datetime(_value, problems, "created_at"))
+        else:
+            mismatch(problems, "created_at", "a required field", UNSET)
+        _value = src_dict.get("author", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "author",
+                (UserRef.from_dict(_value) if type(_value) is dict else mismatch(problems, "author", "object", _value)),
+            )
+        else:
+            _set(_obj, "author", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.

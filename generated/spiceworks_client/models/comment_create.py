@@ -2,24 +2,34 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
+    ReadRecord,
     Unset,
-    check_json_type,
-    forget_absent,
     json_type,
+    mismatch,
     model_eq,
     model_repr,
     model_state,
+    record_read,
 )
 
 T = TypeVar("T", bound="CommentCreate")
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "body": "body",
+    "is_public": "is_public",
+}
 
 
 @_attrs_define
@@ -33,12 +43,24 @@ class CommentCreate:
     body: str = _attrs_field(validator=json_type(str))
     is_public: bool | Unset = _attrs_field(default=True, validator=json_type(bool))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
+        _record = self._itsm_read
         _self_body = getattr(self, "body", UNSET)
-        body = _self_body
+        body: Any
+        if _record is not None and (_kept := _record.kept("body", _self_body)) is not KEPT_NOTHING:
+            body = _kept
+        else:
+            body = _self_body
 
-        is_public = self.is_public
+        _self_is_public = getattr(self, "is_public", UNSET)
+        is_public: Any
+        if _record is not None and (_kept := _record.kept("is_public", _self_is_public)) is not KEPT_NOTHING:
+            is_public = _kept
+        else:
+            is_public = _self_is_public
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -46,30 +68,54 @@ class CommentCreate:
             field_dict["body"] = body
         if is_public is not UNSET:
             field_dict["is_public"] = is_public
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        body = check_json_type(d.pop("body", UNSET), str, "body")
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
 
-        is_public = check_json_type(d.pop("is_public", UNSET), bool, "is_public")
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
 
-        comment_create = cls(
-            body=cast(Any, body),
-            is_public=is_public,
-        )
-        if isinstance(body, Unset):
-            forget_absent(
-                comment_create,
-                {
-                    "body": body,
-                },
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"CommentCreate: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("body", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "body", (_value if type(_value) is str else mismatch(problems, "body", "string", _value)))
+        else:
+            mismatch(problems, "body", "a required field", UNSET)
+        _value = src_dict.get("is_public", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "is_public",
+                (_value if type(_value) is bool else mismatch(problems, "is_public", "boolean", _value)),
             )
-
-        comment_create.additional_properties = d
-        return comment_create
+        else:
+            _set(_obj, "is_public", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.

@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
+    ReadRecord,
     Unset,
-    forget_absent,
+    mismatch,
     model_eq,
     model_repr,
     model_state,
+    record_read,
 )
 
 if TYPE_CHECKING:
@@ -22,6 +26,12 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="CreateTicketCommentResponse201")
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "comment": "comment",
+}
 
 
 @_attrs_define
@@ -33,45 +43,72 @@ class CreateTicketCommentResponse201:
 
     comment: Comment
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
+        _record = self._itsm_read
         _self_comment = getattr(self, "comment", UNSET)
-        comment: dict[str, Any] | Unset = UNSET
-        if not isinstance(_self_comment, Unset):
-            comment = _self_comment.to_dict()
+        comment: Any
+        if _record is not None and (_kept := _record.kept("comment", _self_comment)) is not KEPT_NOTHING:
+            comment = _kept
+        else:
+            comment = UNSET
+            if not isinstance(_self_comment, Unset):
+                comment = _self_comment.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         if comment is not UNSET:
             field_dict["comment"] = comment
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
+
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
+
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
         from ..models.comment import Comment  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _comment = d.pop("comment", UNSET)
-        comment: Comment | Unset
-        if isinstance(_comment, Unset):
-            comment = UNSET
-        else:
-            comment = Comment.from_dict(_comment)
-
-        create_ticket_comment_response_201 = cls(
-            comment=cast(Any, comment),
-        )
-        if isinstance(comment, Unset):
-            forget_absent(
-                create_ticket_comment_response_201,
-                {
-                    "comment": comment,
-                },
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"CreateTicketCommentResponse201: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("comment", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "comment",
+                (
+                    Comment.from_dict(_value)
+                    if type(_value) is dict
+                    else mismatch(problems, "comment", "object", _value)
+                ),
             )
-
-        create_ticket_comment_response_201.additional_properties = d
-        return create_ticket_comment_response_201
+        else:
+            mismatch(problems, "comment", "a required field", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.

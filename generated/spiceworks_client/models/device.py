@@ -3,27 +3,30 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.device_type import DeviceType
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
+    ReadRecord,
     Unset,
     check_datetime,
     check_enum,
-    check_json_type,
-    forget_absent,
     isoformat_datetime,
     json_type,
+    mismatch,
     model_eq,
     model_repr,
     model_state,
-    parse_datetime,
-    parse_enum,
+    read_datetime,
+    read_enum,
+    record_read,
 )
 
 T = TypeVar("T", bound="Device")
@@ -41,6 +44,22 @@ def _convert_last_seen_at(value: datetime.datetime | str | Unset) -> datetime.da
     if isinstance(value, datetime.datetime | Unset):  # what from_dict passes
         return value
     return check_datetime("Device", "last_seen_at", value)
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "id": "id",
+    "name": "name",
+    "type": "type_",
+    "manufacturer": "manufacturer",
+    "model": "model",
+    "serial_number": "serial_number",
+    "ip_address": "ip_address",
+    "mac_address": "mac_address",
+    "os_name": "os_name",
+    "os_version": "os_version",
+    "last_seen_at": "last_seen_at",
+}
 
 
 @_attrs_define
@@ -73,36 +92,91 @@ class Device:
     os_version: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     last_seen_at: datetime.datetime | Unset = _attrs_field(default=UNSET, converter=_convert_last_seen_at)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
+        _record = self._itsm_read
         _self_id = getattr(self, "id", UNSET)
-        id = _self_id
+        id: Any
+        if _record is not None and (_kept := _record.kept("id", _self_id)) is not KEPT_NOTHING:
+            id = _kept
+        else:
+            id = _self_id
 
         _self_name = getattr(self, "name", UNSET)
-        name = _self_name
+        name: Any
+        if _record is not None and (_kept := _record.kept("name", _self_name)) is not KEPT_NOTHING:
+            name = _kept
+        else:
+            name = _self_name
 
         _self_type_ = getattr(self, "type_", UNSET)
-        type_: str | Unset = UNSET
-        if not isinstance(_self_type_, Unset):
-            type_ = _self_type_.value
+        type_: Any
+        if _record is not None and (_kept := _record.kept("type", _self_type_)) is not KEPT_NOTHING:
+            type_ = _kept
+        else:
+            type_ = UNSET
+            if not isinstance(_self_type_, Unset):
+                type_ = _self_type_.value
 
-        manufacturer = self.manufacturer
+        _self_manufacturer = getattr(self, "manufacturer", UNSET)
+        manufacturer: Any
+        if _record is not None and (_kept := _record.kept("manufacturer", _self_manufacturer)) is not KEPT_NOTHING:
+            manufacturer = _kept
+        else:
+            manufacturer = _self_manufacturer
 
-        model = self.model
+        _self_model = getattr(self, "model", UNSET)
+        model: Any
+        if _record is not None and (_kept := _record.kept("model", _self_model)) is not KEPT_NOTHING:
+            model = _kept
+        else:
+            model = _self_model
 
-        serial_number = self.serial_number
+        _self_serial_number = getattr(self, "serial_number", UNSET)
+        serial_number: Any
+        if _record is not None and (_kept := _record.kept("serial_number", _self_serial_number)) is not KEPT_NOTHING:
+            serial_number = _kept
+        else:
+            serial_number = _self_serial_number
 
-        ip_address = self.ip_address
+        _self_ip_address = getattr(self, "ip_address", UNSET)
+        ip_address: Any
+        if _record is not None and (_kept := _record.kept("ip_address", _self_ip_address)) is not KEPT_NOTHING:
+            ip_address = _kept
+        else:
+            ip_address = _self_ip_address
 
-        mac_address = self.mac_address
+        _self_mac_address = getattr(self, "mac_address", UNSET)
+        mac_address: Any
+        if _record is not None and (_kept := _record.kept("mac_address", _self_mac_address)) is not KEPT_NOTHING:
+            mac_address = _kept
+        else:
+            mac_address = _self_mac_address
 
-        os_name = self.os_name
+        _self_os_name = getattr(self, "os_name", UNSET)
+        os_name: Any
+        if _record is not None and (_kept := _record.kept("os_name", _self_os_name)) is not KEPT_NOTHING:
+            os_name = _kept
+        else:
+            os_name = _self_os_name
 
-        os_version = self.os_version
+        _self_os_version = getattr(self, "os_version", UNSET)
+        os_version: Any
+        if _record is not None and (_kept := _record.kept("os_version", _self_os_version)) is not KEPT_NOTHING:
+            os_version = _kept
+        else:
+            os_version = _self_os_version
 
-        last_seen_at: str | Unset = UNSET
-        if not isinstance(self.last_seen_at, Unset):
-            last_seen_at = isoformat_datetime(self.last_seen_at, "last_seen_at")
+        _self_last_seen_at = getattr(self, "last_seen_at", UNSET)
+        last_seen_at: Any
+        if _record is not None and (_kept := _record.kept("last_seen_at", _self_last_seen_at)) is not KEPT_NOTHING:
+            last_seen_at = _kept
+        else:
+            last_seen_at = UNSET
+            if not isinstance(_self_last_seen_at, Unset):
+                last_seen_at = isoformat_datetime(_self_last_seen_at, "last_seen_at")
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -128,59 +202,124 @@ class Device:
             field_dict["os_version"] = os_version
         if last_seen_at is not UNSET:
             field_dict["last_seen_at"] = last_seen_at
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = check_json_type(d.pop("id", UNSET), int, "id")
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
 
-        name = check_json_type(d.pop("name", UNSET), str, "name")
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
 
-        type_ = parse_enum(d.pop("type", UNSET), DeviceType, "type")
-
-        manufacturer = check_json_type(d.pop("manufacturer", UNSET), str, "manufacturer")
-
-        model = check_json_type(d.pop("model", UNSET), str, "model")
-
-        serial_number = check_json_type(d.pop("serial_number", UNSET), str, "serial_number")
-
-        ip_address = check_json_type(d.pop("ip_address", UNSET), str, "ip_address")
-
-        mac_address = check_json_type(d.pop("mac_address", UNSET), str, "mac_address")
-
-        os_name = check_json_type(d.pop("os_name", UNSET), str, "os_name")
-
-        os_version = check_json_type(d.pop("os_version", UNSET), str, "os_version")
-
-        last_seen_at = parse_datetime(d.pop("last_seen_at", UNSET), "last_seen_at")
-
-        device = cls(
-            id=cast(Any, id),
-            name=cast(Any, name),
-            type_=cast(Any, type_),
-            manufacturer=manufacturer,
-            model=model,
-            serial_number=serial_number,
-            ip_address=ip_address,
-            mac_address=mac_address,
-            os_name=os_name,
-            os_version=os_version,
-            last_seen_at=last_seen_at,
-        )
-        if isinstance(id, Unset) or isinstance(name, Unset) or isinstance(type_, Unset):
-            forget_absent(
-                device,
-                {
-                    "id": id,
-                    "name": name,
-                    "type_": type_,
-                },
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"Device: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("id", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "id", (_value if type(_value) is int else mismatch(problems, "id", "integer", _value)))
+        else:
+            mismatch(problems, "id", "a required field", UNSET)
+        _value = src_dict.get("name", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "name", (_value if type(_value) is str else mismatch(problems, "name", "string", _value)))
+        else:
+            mismatch(problems, "name", "a required field", UNSET)
+        _value = src_dict.get("type", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "type_", read_enum(_value, DeviceType, problems, "type"))
+        else:
+            mismatch(problems, "type", "a required field", UNSET)
+        _value = src_dict.get("manufacturer", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "manufacturer",
+                (_value if type(_value) is str else mismatch(problems, "manufacturer", "string", _value)),
             )
-
-        device.additional_properties = d
-        return device
+        else:
+            _set(_obj, "manufacturer", UNSET)
+        _value = src_dict.get("model", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "model", (_value if type(_value) is str else mismatch(problems, "model", "string", _value)))
+        else:
+            _set(_obj, "model", UNSET)
+        _value = src_dict.get("serial_number", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "serial_number",
+                (_value if type(_value) is str else mismatch(problems, "serial_number", "string", _value)),
+            )
+        else:
+            _set(_obj, "serial_number", UNSET)
+        _value = src_dict.get("ip_address", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "ip_address",
+                (_value if type(_value) is str else mismatch(problems, "ip_address", "string", _value)),
+            )
+        else:
+            _set(_obj, "ip_address", UNSET)
+        _value = src_dict.get("mac_address", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "mac_address",
+                (_value if type(_value) is str else mismatch(problems, "mac_address", "string", _value)),
+            )
+        else:
+            _set(_obj, "mac_address", UNSET)
+        _value = src_dict.get("os_name", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "os_name", (_value if type(_value) is str else mismatch(problems, "os_name", "string", _value)))
+        else:
+            _set(_obj, "os_name", UNSET)
+        _value = src_dict.get("os_version", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "os_version",
+                (_value if type(_value) is str else mismatch(problems, "os_version", "string", _value)),
+            )
+        else:
+            _set(_obj, "os_version", UNSET)
+        _value = src_dict.get("last_seen_at", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "last_seen_at", read_datetime(_value, problems, "last_seen_at"))
+        else:
+            _set(_obj, "last_seen_at", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.

@@ -3,29 +3,32 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.device_type import DeviceType
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
+    ReadRecord,
     Unset,
     check_date,
     check_datetime,
     check_enum,
-    check_json_type,
-    forget_absent,
     isoformat_datetime,
     json_type,
+    mismatch,
     model_eq,
     model_repr,
     model_state,
-    parse_date,
-    parse_datetime,
-    parse_enum,
+    read_date,
+    read_datetime,
+    read_enum,
+    record_read,
 )
 
 if TYPE_CHECKING:
@@ -53,6 +56,42 @@ def _convert_warranty_expiry(value: datetime.date | str | Unset) -> datetime.dat
     if type(value) is datetime.date or isinstance(value, Unset):  # what from_dict passes
         return value
     return check_date("DeviceDetail", "warranty_expiry", value)
+
+
+def _read_software(value: Any, problems: list[Mismatch], path: str) -> Any:
+    from ..models.device_detail_software_item import DeviceDetailSoftwareItem  # noqa: PLC0415
+
+    if type(value) is not list:
+        return mismatch(problems, path, "array", value)
+    return [
+        (
+            DeviceDetailSoftwareItem.from_dict(item)
+            if type(item) is dict
+            else mismatch(problems, f"{path}[{index}]", "object", item)
+        )
+        for index, item in enumerate(value)
+    ]
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "id": "id",
+    "name": "name",
+    "type": "type_",
+    "manufacturer": "manufacturer",
+    "model": "model",
+    "serial_number": "serial_number",
+    "ip_address": "ip_address",
+    "mac_address": "mac_address",
+    "os_name": "os_name",
+    "os_version": "os_version",
+    "last_seen_at": "last_seen_at",
+    "cpu": "cpu",
+    "ram_mb": "ram_mb",
+    "disk_gb": "disk_gb",
+    "software": "software",
+    "warranty_expiry": "warranty_expiry",
+}
 
 
 @_attrs_define
@@ -94,53 +133,136 @@ class DeviceDetail:
     software: list[DeviceDetailSoftwareItem] | Unset = UNSET
     warranty_expiry: datetime.date | Unset = _attrs_field(default=UNSET, converter=_convert_warranty_expiry)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
+        _record = self._itsm_read
         _self_id = getattr(self, "id", UNSET)
-        id = _self_id
+        id: Any
+        if _record is not None and (_kept := _record.kept("id", _self_id)) is not KEPT_NOTHING:
+            id = _kept
+        else:
+            id = _self_id
 
         _self_name = getattr(self, "name", UNSET)
-        name = _self_name
+        name: Any
+        if _record is not None and (_kept := _record.kept("name", _self_name)) is not KEPT_NOTHING:
+            name = _kept
+        else:
+            name = _self_name
 
         _self_type_ = getattr(self, "type_", UNSET)
-        type_: str | Unset = UNSET
-        if not isinstance(_self_type_, Unset):
-            type_ = _self_type_.value
+        type_: Any
+        if _record is not None and (_kept := _record.kept("type", _self_type_)) is not KEPT_NOTHING:
+            type_ = _kept
+        else:
+            type_ = UNSET
+            if not isinstance(_self_type_, Unset):
+                type_ = _self_type_.value
 
-        manufacturer = self.manufacturer
+        _self_manufacturer = getattr(self, "manufacturer", UNSET)
+        manufacturer: Any
+        if _record is not None and (_kept := _record.kept("manufacturer", _self_manufacturer)) is not KEPT_NOTHING:
+            manufacturer = _kept
+        else:
+            manufacturer = _self_manufacturer
 
-        model = self.model
+        _self_model = getattr(self, "model", UNSET)
+        model: Any
+        if _record is not None and (_kept := _record.kept("model", _self_model)) is not KEPT_NOTHING:
+            model = _kept
+        else:
+            model = _self_model
 
-        serial_number = self.serial_number
+        _self_serial_number = getattr(self, "serial_number", UNSET)
+        serial_number: Any
+        if _record is not None and (_kept := _record.kept("serial_number", _self_serial_number)) is not KEPT_NOTHING:
+            serial_number = _kept
+        else:
+            serial_number = _self_serial_number
 
-        ip_address = self.ip_address
+        _self_ip_address = getattr(self, "ip_address", UNSET)
+        ip_address: Any
+        if _record is not None and (_kept := _record.kept("ip_address", _self_ip_address)) is not KEPT_NOTHING:
+            ip_address = _kept
+        else:
+            ip_address = _self_ip_address
 
-        mac_address = self.mac_address
+        _self_mac_address = getattr(self, "mac_address", UNSET)
+        mac_address: Any
+        if _record is not None and (_kept := _record.kept("mac_address", _self_mac_address)) is not KEPT_NOTHING:
+            mac_address = _kept
+        else:
+            mac_address = _self_mac_address
 
-        os_name = self.os_name
+        _self_os_name = getattr(self, "os_name", UNSET)
+        os_name: Any
+        if _record is not None and (_kept := _record.kept("os_name", _self_os_name)) is not KEPT_NOTHING:
+            os_name = _kept
+        else:
+            os_name = _self_os_name
 
-        os_version = self.os_version
+        _self_os_version = getattr(self, "os_version", UNSET)
+        os_version: Any
+        if _record is not None and (_kept := _record.kept("os_version", _self_os_version)) is not KEPT_NOTHING:
+            os_version = _kept
+        else:
+            os_version = _self_os_version
 
-        last_seen_at: str | Unset = UNSET
-        if not isinstance(self.last_seen_at, Unset):
-            last_seen_at = isoformat_datetime(self.last_seen_at, "last_seen_at")
+        _self_last_seen_at = getattr(self, "last_seen_at", UNSET)
+        last_seen_at: Any
+        if _record is not None and (_kept := _record.kept("last_seen_at", _self_last_seen_at)) is not KEPT_NOTHING:
+            last_seen_at = _kept
+        else:
+            last_seen_at = UNSET
+            if not isinstance(_self_last_seen_at, Unset):
+                last_seen_at = isoformat_datetime(_self_last_seen_at, "last_seen_at")
 
-        cpu = self.cpu
+        _self_cpu = getattr(self, "cpu", UNSET)
+        cpu: Any
+        if _record is not None and (_kept := _record.kept("cpu", _self_cpu)) is not KEPT_NOTHING:
+            cpu = _kept
+        else:
+            cpu = _self_cpu
 
-        ram_mb = self.ram_mb
+        _self_ram_mb = getattr(self, "ram_mb", UNSET)
+        ram_mb: Any
+        if _record is not None and (_kept := _record.kept("ram_mb", _self_ram_mb)) is not KEPT_NOTHING:
+            ram_mb = _kept
+        else:
+            ram_mb = _self_ram_mb
 
-        disk_gb = self.disk_gb
+        _self_disk_gb = getattr(self, "disk_gb", UNSET)
+        disk_gb: Any
+        if _record is not None and (_kept := _record.kept("disk_gb", _self_disk_gb)) is not KEPT_NOTHING:
+            disk_gb = _kept
+        else:
+            disk_gb = _self_disk_gb
 
-        software: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.software, Unset):
-            software = []
-            for software_item_data in self.software:
-                software_item = software_item_data.to_dict()
-                software.append(software_item)
+        _self_software = getattr(self, "software", UNSET)
+        software: Any
+        if _record is not None and (_kept := _record.kept("software", _self_software)) is not KEPT_NOTHING:
+            software = _kept
+        else:
+            software = UNSET
+            if not isinstance(_self_software, Unset):
+                software = []
+                for software_item_data in _self_software:
+                    software_item = software_item_data.to_dict()
+                    software.append(software_item)
 
-        warranty_expiry: str | Unset = UNSET
-        if not isinstance(self.warranty_expiry, Unset):
-            warranty_expiry = self.warranty_expiry.isoformat()
+        _self_warranty_expiry = getattr(self, "warranty_expiry", UNSET)
+        warranty_expiry: Any
+        if (
+            _record is not None
+            and (_kept := _record.kept("warranty_expiry", _self_warranty_expiry)) is not KEPT_NOTHING
+        ):
+            warranty_expiry = _kept
+        else:
+            warranty_expiry = UNSET
+            if not isinstance(_self_warranty_expiry, Unset):
+                warranty_expiry = _self_warranty_expiry.isoformat()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -176,83 +298,162 @@ class DeviceDetail:
             field_dict["software"] = software
         if warranty_expiry is not UNSET:
             field_dict["warranty_expiry"] = warranty_expiry
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.device_detail_software_item import DeviceDetailSoftwareItem  # noqa: PLC0415
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
 
-        d = dict(src_dict)
-        id = check_json_type(d.pop("id", UNSET), int, "id")
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
 
-        name = check_json_type(d.pop("name", UNSET), str, "name")
-
-        type_ = parse_enum(d.pop("type", UNSET), DeviceType, "type")
-
-        manufacturer = check_json_type(d.pop("manufacturer", UNSET), str, "manufacturer")
-
-        model = check_json_type(d.pop("model", UNSET), str, "model")
-
-        serial_number = check_json_type(d.pop("serial_number", UNSET), str, "serial_number")
-
-        ip_address = check_json_type(d.pop("ip_address", UNSET), str, "ip_address")
-
-        mac_address = check_json_type(d.pop("mac_address", UNSET), str, "mac_address")
-
-        os_name = check_json_type(d.pop("os_name", UNSET), str, "os_name")
-
-        os_version = check_json_type(d.pop("os_version", UNSET), str, "os_version")
-
-        last_seen_at = parse_datetime(d.pop("last_seen_at", UNSET), "last_seen_at")
-
-        cpu = check_json_type(d.pop("cpu", UNSET), str, "cpu")
-
-        ram_mb = check_json_type(d.pop("ram_mb", UNSET), int, "ram_mb")
-
-        disk_gb = check_json_type(d.pop("disk_gb", UNSET), float, "disk_gb")
-
-        _software = d.pop("software", UNSET)
-        software: list[DeviceDetailSoftwareItem] | Unset = UNSET
-        if _software is not UNSET:
-            software = []
-            for software_item_data in _software:
-                software_item = DeviceDetailSoftwareItem.from_dict(software_item_data)
-
-                software.append(software_item)
-
-        warranty_expiry = parse_date(d.pop("warranty_expiry", UNSET), "warranty_expiry")
-
-        device_detail = cls(
-            id=cast(Any, id),
-            name=cast(Any, name),
-            type_=cast(Any, type_),
-            manufacturer=manufacturer,
-            model=model,
-            serial_number=serial_number,
-            ip_address=ip_address,
-            mac_address=mac_address,
-            os_name=os_name,
-            os_version=os_version,
-            last_seen_at=last_seen_at,
-            cpu=cpu,
-            ram_mb=ram_mb,
-            disk_gb=disk_gb,
-            software=software,
-            warranty_expiry=warranty_expiry,
-        )
-        if isinstance(id, Unset) or isinstance(name, Unset) or isinstance(type_, Unset):
-            forget_absent(
-                device_detail,
-                {
-                    "id": id,
-                    "name": name,
-                    "type_": type_,
-                },
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"DeviceDetail: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("id", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "id", (_value if type(_value) is int else mismatch(problems, "id", "integer", _value)))
+        else:
+            mismatch(problems, "id", "a required field", UNSET)
+        _value = src_dict.get("name", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "name", (_value if type(_value) is str else mismatch(problems, "name", "string", _value)))
+        else:
+            mismatch(problems, "name", "a required field", UNSET)
+        _value = src_dict.get("type", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "type_", read_enum(_value, DeviceType, problems, "type"))
+        else:
+            mismatch(problems, "type", "a required field", UNSET)
+        _value = src_dict.get("manufacturer", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "manufacturer",
+                (_value if type(_value) is str else mismatch(problems, "manufacturer", "string", _value)),
             )
-
-        device_detail.additional_properties = d
-        return device_detail
+        else:
+            _set(_obj, "manufacturer", UNSET)
+        _value = src_dict.get("model", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "model", (_value if type(_value) is str else mismatch(problems, "model", "string", _value)))
+        else:
+            _set(_obj, "model", UNSET)
+        _value = src_dict.get("serial_number", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "serial_number",
+                (_value if type(_value) is str else mismatch(problems, "serial_number", "string", _value)),
+            )
+        else:
+            _set(_obj, "serial_number", UNSET)
+        _value = src_dict.get("ip_address", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "ip_address",
+                (_value if type(_value) is str else mismatch(problems, "ip_address", "string", _value)),
+            )
+        else:
+            _set(_obj, "ip_address", UNSET)
+        _value = src_dict.get("mac_address", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "mac_address",
+                (_value if type(_value) is str else mismatch(problems, "mac_address", "string", _value)),
+            )
+        else:
+            _set(_obj, "mac_address", UNSET)
+        _value = src_dict.get("os_name", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "os_name", (_value if type(_value) is str else mismatch(problems, "os_name", "string", _value)))
+        else:
+            _set(_obj, "os_name", UNSET)
+        _value = src_dict.get("os_version", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "os_version",
+                (_value if type(_value) is str else mismatch(problems, "os_version", "string", _value)),
+            )
+        else:
+            _set(_obj, "os_version", UNSET)
+        _value = src_dict.get("last_seen_at", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "last_seen_at", read_datetime(_value, problems, "last_seen_at"))
+        else:
+            _set(_obj, "last_seen_at", UNSET)
+        _value = src_dict.get("cpu", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "cpu", (_value if type(_value) is str else mismatch(problems, "cpu", "string", _value)))
+        else:
+            _set(_obj, "cpu", UNSET)
+        _value = src_dict.get("ram_mb", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "ram_mb", (_value if type(_value) is int else mismatch(problems, "ram_mb", "integer", _value)))
+        else:
+            _set(_obj, "ram_mb", UNSET)
+        _value = src_dict.get("disk_gb", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "disk_gb",
+                (
+                    _value
+                    if (type(_value) is float or type(_value) is int)
+                    else mismatch(problems, "disk_gb", "number", _value)
+                ),
+            )
+        else:
+            _set(_obj, "disk_gb", UNSET)
+        _value = src_dict.get("software", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "software", _read_software(_value, problems, "software"))
+        else:
+            _set(_obj, "software", UNSET)
+        _value = src_dict.get("warranty_expiry", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "warranty_expiry", read_date(_value, problems, "warranty_expiry"))
+        else:
+            _set(_obj, "warranty_expiry", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.

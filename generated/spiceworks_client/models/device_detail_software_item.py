@@ -8,13 +8,24 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
+    ReadRecord,
     Unset,
-    check_json_type,
     json_type,
+    mismatch,
+    record_read,
 )
 
 T = TypeVar("T", bound="DeviceDetailSoftwareItem")
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "name": "name",
+    "version": "version",
+}
 
 
 @_attrs_define
@@ -28,11 +39,24 @@ class DeviceDetailSoftwareItem:
     name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     version: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
-        name = self.name
+        _record = self._itsm_read
+        _self_name = getattr(self, "name", UNSET)
+        name: Any
+        if _record is not None and (_kept := _record.kept("name", _self_name)) is not KEPT_NOTHING:
+            name = _kept
+        else:
+            name = _self_name
 
-        version = self.version
+        _self_version = getattr(self, "version", UNSET)
+        version: Any
+        if _record is not None and (_kept := _record.kept("version", _self_version)) is not KEPT_NOTHING:
+            version = _kept
+        else:
+            version = _self_version
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -40,23 +64,50 @@ class DeviceDetailSoftwareItem:
             field_dict["name"] = name
         if version is not UNSET:
             field_dict["version"] = version
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        name = check_json_type(d.pop("name", UNSET), str, "name")
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
 
-        version = check_json_type(d.pop("version", UNSET), str, "version")
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
 
-        device_detail_software_item = cls(
-            name=name,
-            version=version,
-        )
-
-        device_detail_software_item.additional_properties = d
-        return device_detail_software_item
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"DeviceDetailSoftwareItem: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("name", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "name", (_value if type(_value) is str else mismatch(problems, "name", "string", _value)))
+        else:
+            _set(_obj, "name", UNSET)
+        _value = src_dict.get("version", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "version", (_value if type(_value) is str else mismatch(problems, "version", "string", _value)))
+        else:
+            _set(_obj, "version", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,19 +2,39 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
+    ReadRecord,
     Unset,
-    check_json_type,
     json_type,
+    mismatch,
+    record_read,
 )
 
 T = TypeVar("T", bound="Error")
+
+
+def _read_details(value: Any, problems: list[Mismatch], path: str) -> Any:
+    if type(value) is not list:
+        return mismatch(problems, path, "array", value)
+    return [
+        (item if type(item) is str else mismatch(problems, f"{path}[{index}]", "string", item))
+        for index, item in enumerate(value)
+    ]
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "error": "error",
+    "details": "details",
+}
 
 
 @_attrs_define
@@ -29,13 +49,26 @@ class Error:
     error: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     details: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
-        error = self.error
+        _record = self._itsm_read
+        _self_error = getattr(self, "error", UNSET)
+        error: Any
+        if _record is not None and (_kept := _record.kept("error", _self_error)) is not KEPT_NOTHING:
+            error = _kept
+        else:
+            error = _self_error
 
-        details: list[str] | Unset = UNSET
-        if not isinstance(self.details, Unset):
-            details = self.details
+        _self_details = getattr(self, "details", UNSET)
+        details: Any
+        if _record is not None and (_kept := _record.kept("details", _self_details)) is not KEPT_NOTHING:
+            details = _kept
+        else:
+            details = UNSET
+            if not isinstance(_self_details, Unset):
+                details = _self_details
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -43,23 +76,50 @@ class Error:
             field_dict["error"] = error
         if details is not UNSET:
             field_dict["details"] = details
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        error = check_json_type(d.pop("error", UNSET), str, "error")
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
 
-        details = cast(list[str], d.pop("details", UNSET))
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
 
-        error = cls(
-            error=error,
-            details=details,
-        )
-
-        error.additional_properties = d
-        return error
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"Error: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("error", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "error", (_value if type(_value) is str else mismatch(problems, "error", "string", _value)))
+        else:
+            _set(_obj, "error", UNSET)
+        _value = src_dict.get("details", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "details", _read_details(_value, problems, "details"))
+        else:
+            _set(_obj, "details", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
+    ReadRecord,
     Unset,
-    forget_absent,
+    mismatch,
     model_eq,
     model_repr,
     model_state,
+    record_read,
 )
 
 if TYPE_CHECKING:
@@ -22,6 +26,12 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="GetTicketResponse200")
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "ticket": "ticket",
+}
 
 
 @_attrs_define
@@ -33,45 +43,72 @@ class GetTicketResponse200:
 
     ticket: TicketDetail
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
+        _record = self._itsm_read
         _self_ticket = getattr(self, "ticket", UNSET)
-        ticket: dict[str, Any] | Unset = UNSET
-        if not isinstance(_self_ticket, Unset):
-            ticket = _self_ticket.to_dict()
+        ticket: Any
+        if _record is not None and (_kept := _record.kept("ticket", _self_ticket)) is not KEPT_NOTHING:
+            ticket = _kept
+        else:
+            ticket = UNSET
+            if not isinstance(_self_ticket, Unset):
+                ticket = _self_ticket.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         if ticket is not UNSET:
             field_dict["ticket"] = ticket
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
+
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
+
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
         from ..models.ticket_detail import TicketDetail  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _ticket = d.pop("ticket", UNSET)
-        ticket: TicketDetail | Unset
-        if isinstance(_ticket, Unset):
-            ticket = UNSET
-        else:
-            ticket = TicketDetail.from_dict(_ticket)
-
-        get_ticket_response_200 = cls(
-            ticket=cast(Any, ticket),
-        )
-        if isinstance(ticket, Unset):
-            forget_absent(
-                get_ticket_response_200,
-                {
-                    "ticket": ticket,
-                },
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"GetTicketResponse200: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("ticket", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "ticket",
+                (
+                    TicketDetail.from_dict(_value)
+                    if type(_value) is dict
+                    else mismatch(problems, "ticket", "object", _value)
+                ),
             )
-
-        get_ticket_response_200.additional_properties = d
-        return get_ticket_response_200
+        else:
+            mismatch(problems, "ticket", "a required field", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.

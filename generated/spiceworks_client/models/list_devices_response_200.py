@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
+    ReadRecord,
     Unset,
-    forget_absent,
+    mismatch,
     model_eq,
     model_repr,
     model_state,
+    record_read,
 )
 
 if TYPE_CHECKING:
@@ -23,6 +27,24 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ListDevicesResponse200")
+
+
+def _read_devices(value: Any, problems: list[Mismatch], path: str) -> Any:
+    from ..models.device import Device  # noqa: PLC0415
+
+    if type(value) is not list:
+        return mismatch(problems, path, "array", value)
+    return [
+        (Device.from_dict(item) if type(item) is dict else mismatch(problems, f"{path}[{index}]", "object", item))
+        for index, item in enumerate(value)
+    ]
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "devices": "devices",
+    "meta": "meta",
+}
 
 
 @_attrs_define
@@ -36,20 +58,31 @@ class ListDevicesResponse200:
     devices: list[Device]
     meta: PaginationMeta
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
+        _record = self._itsm_read
         _self_devices = getattr(self, "devices", UNSET)
-        devices: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(_self_devices, Unset):
-            devices = []
-            for devices_item_data in _self_devices:
-                devices_item = devices_item_data.to_dict()
-                devices.append(devices_item)
+        devices: Any
+        if _record is not None and (_kept := _record.kept("devices", _self_devices)) is not KEPT_NOTHING:
+            devices = _kept
+        else:
+            devices = UNSET
+            if not isinstance(_self_devices, Unset):
+                devices = []
+                for devices_item_data in _self_devices:
+                    devices_item = devices_item_data.to_dict()
+                    devices.append(devices_item)
 
         _self_meta = getattr(self, "meta", UNSET)
-        meta: dict[str, Any] | Unset = UNSET
-        if not isinstance(_self_meta, Unset):
-            meta = _self_meta.to_dict()
+        meta: Any
+        if _record is not None and (_kept := _record.kept("meta", _self_meta)) is not KEPT_NOTHING:
+            meta = _kept
+        else:
+            meta = UNSET
+            if not isinstance(_self_meta, Unset):
+                meta = _self_meta.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -57,46 +90,60 @@ class ListDevicesResponse200:
             field_dict["devices"] = devices
         if meta is not UNSET:
             field_dict["meta"] = meta
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.device import Device  # noqa: PLC0415
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
+
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
+
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
         from ..models.pagination_meta import PaginationMeta  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _devices = d.pop("devices", UNSET)
-        devices: list[Device] | Unset = UNSET
-        if _devices is not UNSET:
-            devices = []
-            for devices_item_data in _devices:
-                devices_item = Device.from_dict(devices_item_data)
-
-                devices.append(devices_item)
-
-        _meta = d.pop("meta", UNSET)
-        meta: PaginationMeta | Unset
-        if isinstance(_meta, Unset):
-            meta = UNSET
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"ListDevicesResponse200: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("devices", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "devices", _read_devices(_value, problems, "devices"))
         else:
-            meta = PaginationMeta.from_dict(_meta)
-
-        list_devices_response_200 = cls(
-            devices=cast(Any, devices),
-            meta=cast(Any, meta),
-        )
-        if isinstance(devices, Unset) or isinstance(meta, Unset):
-            forget_absent(
-                list_devices_response_200,
-                {
-                    "devices": devices,
-                    "meta": meta,
-                },
+            mismatch(problems, "devices", "a required field", UNSET)
+        _value = src_dict.get("meta", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "meta",
+                (
+                    PaginationMeta.from_dict(_value)
+                    if type(_value) is dict
+                    else mismatch(problems, "meta", "object", _value)
+                ),
             )
-
-        list_devices_response_200.additional_properties = d
-        return list_devices_response_200
+        else:
+            mismatch(problems, "meta", "a required field", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.
@@ -144,5 +191,10 @@ class ListDevicesResponse200:
         return key in self.additional_properties
 
     def page_items(self) -> list[Device]:
-        """The items on this page; empty when the server left them out."""
-        return cast("list[Device]", getattr(self, "devices", []))
+        """The items on this page.
+
+        Raises:
+            MissingFieldError: The server left the items out (the paginator
+                reports it as a PagingError naming the keys it got).
+        """
+        return self.devices

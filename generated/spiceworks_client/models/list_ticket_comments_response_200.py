@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
+    ReadRecord,
     Unset,
-    forget_absent,
+    mismatch,
     model_eq,
     model_repr,
     model_state,
+    record_read,
 )
 
 if TYPE_CHECKING:
@@ -22,6 +26,23 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ListTicketCommentsResponse200")
+
+
+def _read_comments(value: Any, problems: list[Mismatch], path: str) -> Any:
+    from ..models.comment import Comment  # noqa: PLC0415
+
+    if type(value) is not list:
+        return mismatch(problems, path, "array", value)
+    return [
+        (Comment.from_dict(item) if type(item) is dict else mismatch(problems, f"{path}[{index}]", "object", item))
+        for index, item in enumerate(value)
+    ]
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "comments": "comments",
+}
 
 
 @_attrs_define
@@ -33,50 +54,65 @@ class ListTicketCommentsResponse200:
 
     comments: list[Comment]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
+        _record = self._itsm_read
         _self_comments = getattr(self, "comments", UNSET)
-        comments: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(_self_comments, Unset):
-            comments = []
-            for comments_item_data in _self_comments:
-                comments_item = comments_item_data.to_dict()
-                comments.append(comments_item)
+        comments: Any
+        if _record is not None and (_kept := _record.kept("comments", _self_comments)) is not KEPT_NOTHING:
+            comments = _kept
+        else:
+            comments = UNSET
+            if not isinstance(_self_comments, Unset):
+                comments = []
+                for comments_item_data in _self_comments:
+                    comments_item = comments_item_data.to_dict()
+                    comments.append(comments_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         if comments is not UNSET:
             field_dict["comments"] = comments
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.comment import Comment  # noqa: PLC0415
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
 
-        d = dict(src_dict)
-        _comments = d.pop("comments", UNSET)
-        comments: list[Comment] | Unset = UNSET
-        if _comments is not UNSET:
-            comments = []
-            for comments_item_data in _comments:
-                comments_item = Comment.from_dict(comments_item_data)
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
 
-                comments.append(comments_item)
-
-        list_ticket_comments_response_200 = cls(
-            comments=cast(Any, comments),
-        )
-        if isinstance(comments, Unset):
-            forget_absent(
-                list_ticket_comments_response_200,
-                {
-                    "comments": comments,
-                },
-            )
-
-        list_ticket_comments_response_200.additional_properties = d
-        return list_ticket_comments_response_200
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"ListTicketCommentsResponse200: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("comments", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "comments", _read_comments(_value, problems, "comments"))
+        else:
+            mismatch(problems, "comments", "a required field", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.

@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
+    ReadRecord,
     Unset,
-    forget_absent,
+    mismatch,
     model_eq,
     model_repr,
     model_state,
+    record_read,
 )
 
 if TYPE_CHECKING:
@@ -23,6 +27,24 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ListTicketsResponse200")
+
+
+def _read_tickets(value: Any, problems: list[Mismatch], path: str) -> Any:
+    from ..models.ticket import Ticket  # noqa: PLC0415
+
+    if type(value) is not list:
+        return mismatch(problems, path, "array", value)
+    return [
+        (Ticket.from_dict(item) if type(item) is dict else mismatch(problems, f"{path}[{index}]", "object", item))
+        for index, item in enumerate(value)
+    ]
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "tickets": "tickets",
+    "meta": "meta",
+}
 
 
 @_attrs_define
@@ -36,20 +58,31 @@ class ListTicketsResponse200:
     tickets: list[Ticket]
     meta: PaginationMeta
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
+        _record = self._itsm_read
         _self_tickets = getattr(self, "tickets", UNSET)
-        tickets: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(_self_tickets, Unset):
-            tickets = []
-            for tickets_item_data in _self_tickets:
-                tickets_item = tickets_item_data.to_dict()
-                tickets.append(tickets_item)
+        tickets: Any
+        if _record is not None and (_kept := _record.kept("tickets", _self_tickets)) is not KEPT_NOTHING:
+            tickets = _kept
+        else:
+            tickets = UNSET
+            if not isinstance(_self_tickets, Unset):
+                tickets = []
+                for tickets_item_data in _self_tickets:
+                    tickets_item = tickets_item_data.to_dict()
+                    tickets.append(tickets_item)
 
         _self_meta = getattr(self, "meta", UNSET)
-        meta: dict[str, Any] | Unset = UNSET
-        if not isinstance(_self_meta, Unset):
-            meta = _self_meta.to_dict()
+        meta: Any
+        if _record is not None and (_kept := _record.kept("meta", _self_meta)) is not KEPT_NOTHING:
+            meta = _kept
+        else:
+            meta = UNSET
+            if not isinstance(_self_meta, Unset):
+                meta = _self_meta.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -57,46 +90,60 @@ class ListTicketsResponse200:
             field_dict["tickets"] = tickets
         if meta is not UNSET:
             field_dict["meta"] = meta
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
+
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
+
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
         from ..models.pagination_meta import PaginationMeta  # noqa: PLC0415
-        from ..models.ticket import Ticket  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _tickets = d.pop("tickets", UNSET)
-        tickets: list[Ticket] | Unset = UNSET
-        if _tickets is not UNSET:
-            tickets = []
-            for tickets_item_data in _tickets:
-                tickets_item = Ticket.from_dict(tickets_item_data)
-
-                tickets.append(tickets_item)
-
-        _meta = d.pop("meta", UNSET)
-        meta: PaginationMeta | Unset
-        if isinstance(_meta, Unset):
-            meta = UNSET
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"ListTicketsResponse200: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("tickets", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "tickets", _read_tickets(_value, problems, "tickets"))
         else:
-            meta = PaginationMeta.from_dict(_meta)
-
-        list_tickets_response_200 = cls(
-            tickets=cast(Any, tickets),
-            meta=cast(Any, meta),
-        )
-        if isinstance(tickets, Unset) or isinstance(meta, Unset):
-            forget_absent(
-                list_tickets_response_200,
-                {
-                    "tickets": tickets,
-                    "meta": meta,
-                },
+            mismatch(problems, "tickets", "a required field", UNSET)
+        _value = src_dict.get("meta", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "meta",
+                (
+                    PaginationMeta.from_dict(_value)
+                    if type(_value) is dict
+                    else mismatch(problems, "meta", "object", _value)
+                ),
             )
-
-        list_tickets_response_200.additional_properties = d
-        return list_tickets_response_200
+        else:
+            mismatch(problems, "meta", "a required field", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.
@@ -144,5 +191,10 @@ class ListTicketsResponse200:
         return key in self.additional_properties
 
     def page_items(self) -> list[Ticket]:
-        """The items on this page; empty when the server left them out."""
-        return cast("list[Ticket]", getattr(self, "tickets", []))
+        """The items on this page.
+
+        Raises:
+            MissingFieldError: The server left the items out (the paginator
+                reports it as a PagingError naming the keys it got).
+        """
+        return self.tickets

@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
+    ReadRecord,
     Unset,
-    forget_absent,
+    mismatch,
     model_eq,
     model_repr,
     model_state,
+    record_read,
 )
 
 if TYPE_CHECKING:
@@ -23,6 +27,24 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ListUsersResponse200")
+
+
+def _read_users(value: Any, problems: list[Mismatch], path: str) -> Any:
+    from ..models.user import User  # noqa: PLC0415
+
+    if type(value) is not list:
+        return mismatch(problems, path, "array", value)
+    return [
+        (User.from_dict(item) if type(item) is dict else mismatch(problems, f"{path}[{index}]", "object", item))
+        for index, item in enumerate(value)
+    ]
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "users": "users",
+    "meta": "meta",
+}
 
 
 @_attrs_define
@@ -36,20 +58,31 @@ class ListUsersResponse200:
     users: list[User]
     meta: PaginationMeta
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
+        _record = self._itsm_read
         _self_users = getattr(self, "users", UNSET)
-        users: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(_self_users, Unset):
-            users = []
-            for users_item_data in _self_users:
-                users_item = users_item_data.to_dict()
-                users.append(users_item)
+        users: Any
+        if _record is not None and (_kept := _record.kept("users", _self_users)) is not KEPT_NOTHING:
+            users = _kept
+        else:
+            users = UNSET
+            if not isinstance(_self_users, Unset):
+                users = []
+                for users_item_data in _self_users:
+                    users_item = users_item_data.to_dict()
+                    users.append(users_item)
 
         _self_meta = getattr(self, "meta", UNSET)
-        meta: dict[str, Any] | Unset = UNSET
-        if not isinstance(_self_meta, Unset):
-            meta = _self_meta.to_dict()
+        meta: Any
+        if _record is not None and (_kept := _record.kept("meta", _self_meta)) is not KEPT_NOTHING:
+            meta = _kept
+        else:
+            meta = UNSET
+            if not isinstance(_self_meta, Unset):
+                meta = _self_meta.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -57,46 +90,60 @@ class ListUsersResponse200:
             field_dict["users"] = users
         if meta is not UNSET:
             field_dict["meta"] = meta
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
+
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
+
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
         from ..models.pagination_meta import PaginationMeta  # noqa: PLC0415
-        from ..models.user import User  # noqa: PLC0415
 
-        d = dict(src_dict)
-        _users = d.pop("users", UNSET)
-        users: list[User] | Unset = UNSET
-        if _users is not UNSET:
-            users = []
-            for users_item_data in _users:
-                users_item = User.from_dict(users_item_data)
-
-                users.append(users_item)
-
-        _meta = d.pop("meta", UNSET)
-        meta: PaginationMeta | Unset
-        if isinstance(_meta, Unset):
-            meta = UNSET
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"ListUsersResponse200: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("users", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "users", _read_users(_value, problems, "users"))
         else:
-            meta = PaginationMeta.from_dict(_meta)
-
-        list_users_response_200 = cls(
-            users=cast(Any, users),
-            meta=cast(Any, meta),
-        )
-        if isinstance(users, Unset) or isinstance(meta, Unset):
-            forget_absent(
-                list_users_response_200,
-                {
-                    "users": users,
-                    "meta": meta,
-                },
+            mismatch(problems, "users", "a required field", UNSET)
+        _value = src_dict.get("meta", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "meta",
+                (
+                    PaginationMeta.from_dict(_value)
+                    if type(_value) is dict
+                    else mismatch(problems, "meta", "object", _value)
+                ),
             )
-
-        list_users_response_200.additional_properties = d
-        return list_users_response_200
+        else:
+            mismatch(problems, "meta", "a required field", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.
@@ -144,5 +191,10 @@ class ListUsersResponse200:
         return key in self.additional_properties
 
     def page_items(self) -> list[User]:
-        """The items on this page; empty when the server left them out."""
-        return cast("list[User]", getattr(self, "users", []))
+        """The items on this page.
+
+        Raises:
+            MissingFieldError: The server left the items out (the paginator
+                reports it as a PagingError naming the keys it got).
+        """
+        return self.users

@@ -2,24 +2,35 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
-    Unset,
-    check_json_type,
-    forget_absent,
+    ReadRecord,
     json_type,
+    mismatch,
     model_eq,
     model_repr,
     model_state,
+    record_read,
 )
 
 T = TypeVar("T", bound="PaginationMeta")
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "current_page": "current_page",
+    "total_pages": "total_pages",
+    "total_count": "total_count",
+    "per_page": "per_page",
+}
 
 
 @_attrs_define
@@ -38,19 +49,38 @@ class PaginationMeta:
     total_count: int = _attrs_field(validator=json_type(int))
     per_page: int = _attrs_field(validator=json_type(int))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
+        _record = self._itsm_read
         _self_current_page = getattr(self, "current_page", UNSET)
-        current_page = _self_current_page
+        current_page: Any
+        if _record is not None and (_kept := _record.kept("current_page", _self_current_page)) is not KEPT_NOTHING:
+            current_page = _kept
+        else:
+            current_page = _self_current_page
 
         _self_total_pages = getattr(self, "total_pages", UNSET)
-        total_pages = _self_total_pages
+        total_pages: Any
+        if _record is not None and (_kept := _record.kept("total_pages", _self_total_pages)) is not KEPT_NOTHING:
+            total_pages = _kept
+        else:
+            total_pages = _self_total_pages
 
         _self_total_count = getattr(self, "total_count", UNSET)
-        total_count = _self_total_count
+        total_count: Any
+        if _record is not None and (_kept := _record.kept("total_count", _self_total_count)) is not KEPT_NOTHING:
+            total_count = _kept
+        else:
+            total_count = _self_total_count
 
         _self_per_page = getattr(self, "per_page", UNSET)
-        per_page = _self_per_page
+        per_page: Any
+        if _record is not None and (_kept := _record.kept("per_page", _self_per_page)) is not KEPT_NOTHING:
+            per_page = _kept
+        else:
+            per_page = _self_per_page
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -62,44 +92,76 @@ class PaginationMeta:
             field_dict["total_count"] = total_count
         if per_page is not UNSET:
             field_dict["per_page"] = per_page
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        current_page = check_json_type(d.pop("current_page", UNSET), int, "current_page")
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
 
-        total_pages = check_json_type(d.pop("total_pages", UNSET), int, "total_pages")
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
 
-        total_count = check_json_type(d.pop("total_count", UNSET), int, "total_count")
-
-        per_page = check_json_type(d.pop("per_page", UNSET), int, "per_page")
-
-        pagination_meta = cls(
-            current_page=cast(Any, current_page),
-            total_pages=cast(Any, total_pages),
-            total_count=cast(Any, total_count),
-            per_page=cast(Any, per_page),
-        )
-        if (
-            isinstance(current_page, Unset)
-            or isinstance(total_pages, Unset)
-            or isinstance(total_count, Unset)
-            or isinstance(per_page, Unset)
-        ):
-            forget_absent(
-                pagination_meta,
-                {
-                    "current_page": current_page,
-                    "total_pages": total_pages,
-                    "total_count": total_count,
-                    "per_page": per_page,
-                },
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"PaginationMeta: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("current_page", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "current_page",
+                (_value if type(_value) is int else mismatch(problems, "current_page", "integer", _value)),
             )
-
-        pagination_meta.additional_properties = d
-        return pagination_meta
+        else:
+            mismatch(problems, "current_page", "a required field", UNSET)
+        _value = src_dict.get("total_pages", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "total_pages",
+                (_value if type(_value) is int else mismatch(problems, "total_pages", "integer", _value)),
+            )
+        else:
+            mismatch(problems, "total_pages", "a required field", UNSET)
+        _value = src_dict.get("total_count", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "total_count",
+                (_value if type(_value) is int else mismatch(problems, "total_count", "integer", _value)),
+            )
+        else:
+            mismatch(problems, "total_count", "a required field", UNSET)
+        _value = src_dict.get("per_page", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj, "per_page", (_value if type(_value) is int else mismatch(problems, "per_page", "integer", _value))
+            )
+        else:
+            mismatch(problems, "per_page", "a required field", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.

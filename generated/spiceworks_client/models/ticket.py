@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,22 +11,25 @@ from attrs import field as _attrs_field
 from ..models.ticket_priority import TicketPriority
 from ..models.ticket_status import TicketStatus
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
+    ReadRecord,
     Unset,
     check_date,
     check_datetime,
     check_enum,
-    check_json_type,
-    forget_absent,
     isoformat_datetime,
     json_type,
+    mismatch,
     model_eq,
     model_repr,
     model_state,
-    parse_date,
-    parse_datetime,
-    parse_enum,
+    read_date,
+    read_datetime,
+    read_enum,
+    record_read,
 )
 
 if TYPE_CHECKING:
@@ -66,6 +69,20 @@ def _convert_due_date(value: datetime.date | str | Unset) -> datetime.date | Uns
     return check_date("Ticket", "due_date", value)
 
 
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "id": "id",
+    "summary": "summary",
+    "status": "status",
+    "priority": "priority",
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+    "assignee": "assignee",
+    "creator": "creator",
+    "due_date": "due_date",
+}
+
+
 @_attrs_define
 class Ticket:
     """A Spiceworks Help Desk support ticket
@@ -92,45 +109,87 @@ class Ticket:
     creator: UserRef | Unset = UNSET
     due_date: datetime.date | Unset = _attrs_field(default=UNSET, converter=_convert_due_date)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
+        _record = self._itsm_read
         _self_id = getattr(self, "id", UNSET)
-        id = _self_id
+        id: Any
+        if _record is not None and (_kept := _record.kept("id", _self_id)) is not KEPT_NOTHING:
+            id = _kept
+        else:
+            id = _self_id
 
         _self_summary = getattr(self, "summary", UNSET)
-        summary = _self_summary
+        summary: Any
+        if _record is not None and (_kept := _record.kept("summary", _self_summary)) is not KEPT_NOTHING:
+            summary = _kept
+        else:
+            summary = _self_summary
 
         _self_status = getattr(self, "status", UNSET)
-        status: str | Unset = UNSET
-        if not isinstance(_self_status, Unset):
-            status = _self_status.value
+        status: Any
+        if _record is not None and (_kept := _record.kept("status", _self_status)) is not KEPT_NOTHING:
+            status = _kept
+        else:
+            status = UNSET
+            if not isinstance(_self_status, Unset):
+                status = _self_status.value
 
         _self_priority = getattr(self, "priority", UNSET)
-        priority: str | Unset = UNSET
-        if not isinstance(_self_priority, Unset):
-            priority = _self_priority.value
+        priority: Any
+        if _record is not None and (_kept := _record.kept("priority", _self_priority)) is not KEPT_NOTHING:
+            priority = _kept
+        else:
+            priority = UNSET
+            if not isinstance(_self_priority, Unset):
+                priority = _self_priority.value
 
         _self_created_at = getattr(self, "created_at", UNSET)
-        created_at: str | Unset = UNSET
-        if not isinstance(_self_created_at, Unset):
-            created_at = isoformat_datetime(_self_created_at, "created_at")
+        created_at: Any
+        if _record is not None and (_kept := _record.kept("created_at", _self_created_at)) is not KEPT_NOTHING:
+            created_at = _kept
+        else:
+            created_at = UNSET
+            if not isinstance(_self_created_at, Unset):
+                created_at = isoformat_datetime(_self_created_at, "created_at")
 
         _self_updated_at = getattr(self, "updated_at", UNSET)
-        updated_at: str | Unset = UNSET
-        if not isinstance(_self_updated_at, Unset):
-            updated_at = isoformat_datetime(_self_updated_at, "updated_at")
+        updated_at: Any
+        if _record is not None and (_kept := _record.kept("updated_at", _self_updated_at)) is not KEPT_NOTHING:
+            updated_at = _kept
+        else:
+            updated_at = UNSET
+            if not isinstance(_self_updated_at, Unset):
+                updated_at = isoformat_datetime(_self_updated_at, "updated_at")
 
-        assignee: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.assignee, Unset):
-            assignee = self.assignee.to_dict()
+        _self_assignee = getattr(self, "assignee", UNSET)
+        assignee: Any
+        if _record is not None and (_kept := _record.kept("assignee", _self_assignee)) is not KEPT_NOTHING:
+            assignee = _kept
+        else:
+            assignee = UNSET
+            if not isinstance(_self_assignee, Unset):
+                assignee = _self_assignee.to_dict()
 
-        creator: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.creator, Unset):
-            creator = self.creator.to_dict()
+        _self_creator = getattr(self, "creator", UNSET)
+        creator: Any
+        if _record is not None and (_kept := _record.kept("creator", _self_creator)) is not KEPT_NOTHING:
+            creator = _kept
+        else:
+            creator = UNSET
+            if not isinstance(_self_creator, Unset):
+                creator = _self_creator.to_dict()
 
-        due_date: str | Unset = UNSET
-        if not isinstance(self.due_date, Unset):
-            due_date = self.due_date.isoformat()
+        _self_due_date = getattr(self, "due_date", UNSET)
+        due_date: Any
+        if _record is not None and (_kept := _record.kept("due_date", _self_due_date)) is not KEPT_NOTHING:
+            due_date = _kept
+        else:
+            due_date = UNSET
+            if not isinstance(_self_due_date, Unset):
+                due_date = _self_due_date.isoformat()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -152,75 +211,110 @@ class Ticket:
             field_dict["creator"] = creator
         if due_date is not UNSET:
             field_dict["due_date"] = due_date
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
+
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
+
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
         from ..models.user_ref import UserRef  # noqa: PLC0415
 
-        d = dict(src_dict)
-        id = check_json_type(d.pop("id", UNSET), int, "id")
-
-        summary = check_json_type(d.pop("summary", UNSET), str, "summary")
-
-        status = parse_enum(d.pop("status", UNSET), TicketStatus, "status")
-
-        priority = parse_enum(d.pop("priority", UNSET), TicketPriority, "priority")
-
-        created_at = parse_datetime(d.pop("created_at", UNSET), "created_at")
-
-        updated_at = parse_datetime(d.pop("updated_at", UNSET), "updated_at")
-
-        _assignee = d.pop("assignee", UNSET)
-        assignee: UserRef | Unset
-        if isinstance(_assignee, Unset):
-            assignee = UNSET
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"Ticket: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("id", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "id", (_value if type(_value) is int else mismatch(problems, "id", "integer", _value)))
         else:
-            assignee = UserRef.from_dict(_assignee)
-
-        _creator = d.pop("creator", UNSET)
-        creator: UserRef | Unset
-        if isinstance(_creator, Unset):
-            creator = UNSET
+            mismatch(problems, "id", "a required field", UNSET)
+        _value = src_dict.get("summary", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "summary", (_value if type(_value) is str else mismatch(problems, "summary", "string", _value)))
         else:
-            creator = UserRef.from_dict(_creator)
-
-        due_date = parse_date(d.pop("due_date", UNSET), "due_date")
-
-        ticket = cls(
-            id=cast(Any, id),
-            summary=cast(Any, summary),
-            status=cast(Any, status),
-            priority=cast(Any, priority),
-            created_at=cast(Any, created_at),
-            updated_at=cast(Any, updated_at),
-            assignee=assignee,
-            creator=creator,
-            due_date=due_date,
-        )
-        if (
-            isinstance(id, Unset)
-            or isinstance(summary, Unset)
-            or isinstance(status, Unset)
-            or isinstance(priority, Unset)
-            or isinstance(created_at, Unset)
-            or isinstance(updated_at, Unset)
-        ):
-            forget_absent(
-                ticket,
-                {
-                    "id": id,
-                    "summary": summary,
-                    "status": status,
-                    "priority": priority,
-                    "created_at": created_at,
-                    "updated_at": updated_at,
-                },
+            mismatch(problems, "summary", "a required field", UNSET)
+        _value = src_dict.get("status", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "status", read_enum(_value, TicketStatus, problems, "status"))
+        else:
+            mismatch(problems, "status", "a required field", UNSET)
+        _value = src_dict.get("priority", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "priority", read_enum(_value, TicketPriority, problems, "priority"))
+        else:
+            mismatch(problems, "priority", "a required field", UNSET)
+        _value = src_dict.get("created_at", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "created_at", read_datetime(_value, problems, "created_at"))
+        else:
+            mismatch(problems, "created_at", "a required field", UNSET)
+        _value = src_dict.get("updated_at", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "updated_at", read_datetime(_value, problems, "updated_at"))
+        else:
+            mismatch(problems, "updated_at", "a required field", UNSET)
+        _value = src_dict.get("assignee", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "assignee",
+                (
+                    UserRef.from_dict(_value)
+                    if type(_value) is dict
+                    else mismatch(problems, "assignee", "object", _value)
+                ),
             )
-
-        ticket.additional_properties = d
-        return ticket
+        else:
+            _set(_obj, "assignee", UNSET)
+        _value = src_dict.get("creator", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "creator",
+                (
+                    UserRef.from_dict(_value)
+                    if type(_value) is dict
+                    else mismatch(problems, "creator", "object", _value)
+                ),
+            )
+        else:
+            _set(_obj, "creator", UNSET)
+        _value = src_dict.get("due_date", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "due_date", read_date(_value, problems, "due_date"))
+        else:
+            _set(_obj, "due_date", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.

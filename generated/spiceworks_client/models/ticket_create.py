@@ -3,26 +3,29 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.ticket_create_priority import TicketCreatePriority
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
+    ReadRecord,
     Unset,
     check_date,
     check_enum,
-    check_json_type,
-    forget_absent,
     json_type,
+    mismatch,
     model_eq,
     model_repr,
     model_state,
-    parse_date,
-    parse_enum,
+    read_date,
+    read_enum,
+    record_read,
 )
 
 T = TypeVar("T", bound="TicketCreate")
@@ -40,6 +43,16 @@ def _convert_due_date(value: datetime.date | str | Unset) -> datetime.date | Uns
     if type(value) is datetime.date or isinstance(value, Unset):  # what from_dict passes
         return value
     return check_date("TicketCreate", "due_date", value)
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "summary": "summary",
+    "description": "description",
+    "priority": "priority",
+    "assignee_id": "assignee_id",
+    "due_date": "due_date",
+}
 
 
 @_attrs_define
@@ -61,22 +74,49 @@ class TicketCreate:
     assignee_id: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
     due_date: datetime.date | Unset = _attrs_field(default=UNSET, converter=_convert_due_date)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
+        _record = self._itsm_read
         _self_summary = getattr(self, "summary", UNSET)
-        summary = _self_summary
+        summary: Any
+        if _record is not None and (_kept := _record.kept("summary", _self_summary)) is not KEPT_NOTHING:
+            summary = _kept
+        else:
+            summary = _self_summary
 
-        description = self.description
+        _self_description = getattr(self, "description", UNSET)
+        description: Any
+        if _record is not None and (_kept := _record.kept("description", _self_description)) is not KEPT_NOTHING:
+            description = _kept
+        else:
+            description = _self_description
 
-        priority: str | Unset = UNSET
-        if not isinstance(self.priority, Unset):
-            priority = self.priority.value
+        _self_priority = getattr(self, "priority", UNSET)
+        priority: Any
+        if _record is not None and (_kept := _record.kept("priority", _self_priority)) is not KEPT_NOTHING:
+            priority = _kept
+        else:
+            priority = UNSET
+            if not isinstance(_self_priority, Unset):
+                priority = _self_priority.value
 
-        assignee_id = self.assignee_id
+        _self_assignee_id = getattr(self, "assignee_id", UNSET)
+        assignee_id: Any
+        if _record is not None and (_kept := _record.kept("assignee_id", _self_assignee_id)) is not KEPT_NOTHING:
+            assignee_id = _kept
+        else:
+            assignee_id = _self_assignee_id
 
-        due_date: str | Unset = UNSET
-        if not isinstance(self.due_date, Unset):
-            due_date = self.due_date.isoformat()
+        _self_due_date = getattr(self, "due_date", UNSET)
+        due_date: Any
+        if _record is not None and (_kept := _record.kept("due_date", _self_due_date)) is not KEPT_NOTHING:
+            due_date = _kept
+        else:
+            due_date = UNSET
+            if not isinstance(_self_due_date, Unset):
+                due_date = _self_due_date.isoformat()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -90,39 +130,76 @@ class TicketCreate:
             field_dict["assignee_id"] = assignee_id
         if due_date is not UNSET:
             field_dict["due_date"] = due_date
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        summary = check_json_type(d.pop("summary", UNSET), str, "summary")
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
 
-        description = check_json_type(d.pop("description", UNSET), str, "description")
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
 
-        priority = parse_enum(d.pop("priority", UNSET), TicketCreatePriority, "priority")
-
-        assignee_id = check_json_type(d.pop("assignee_id", UNSET), int, "assignee_id")
-
-        due_date = parse_date(d.pop("due_date", UNSET), "due_date")
-
-        ticket_create = cls(
-            summary=cast(Any, summary),
-            description=description,
-            priority=priority,
-            assignee_id=assignee_id,
-            due_date=due_date,
-        )
-        if isinstance(summary, Unset):
-            forget_absent(
-                ticket_create,
-                {
-                    "summary": summary,
-                },
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"TicketCreate: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("summary", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "summary", (_value if type(_value) is str else mismatch(problems, "summary", "string", _value)))
+        else:
+            mismatch(problems, "summary", "a required field", UNSET)
+        _value = src_dict.get("description", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "description",
+                (_value if type(_value) is str else mismatch(problems, "description", "string", _value)),
             )
-
-        ticket_create.additional_properties = d
-        return ticket_create
+        else:
+            _set(_obj, "description", UNSET)
+        _value = src_dict.get("priority", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "priority", read_enum(_value, TicketCreatePriority, problems, "priority"))
+        else:
+            _set(_obj, "priority", UNSET)
+        _value = src_dict.get("assignee_id", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "assignee_id",
+                (_value if type(_value) is int else mismatch(problems, "assignee_id", "integer", _value)),
+            )
+        else:
+            _set(_obj, "assignee_id", UNSET)
+        _value = src_dict.get("due_date", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "due_date", read_date(_value, problems, "due_date"))
+        else:
+            _set(_obj, "due_date", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.

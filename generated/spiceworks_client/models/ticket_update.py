@@ -10,12 +10,16 @@ from attrs import field as _attrs_field
 from ..models.ticket_update_priority import TicketUpdatePriority
 from ..models.ticket_update_status import TicketUpdateStatus
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
+    ReadRecord,
     Unset,
     check_enum,
-    check_json_type,
     json_type,
-    parse_enum,
+    mismatch,
+    read_enum,
+    record_read,
 )
 
 T = TypeVar("T", bound="TicketUpdate")
@@ -37,6 +41,16 @@ def _convert_priority(
     return check_enum("TicketUpdate", "priority", value, TicketUpdatePriority)
 
 
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "summary": "summary",
+    "description": "description",
+    "status": "status",
+    "priority": "priority",
+    "assignee_id": "assignee_id",
+}
+
+
 @_attrs_define
 class TicketUpdate:
     """
@@ -54,21 +68,49 @@ class TicketUpdate:
     priority: TicketUpdatePriority | Unset = _attrs_field(default=UNSET, converter=_convert_priority)
     assignee_id: int | Unset = _attrs_field(default=UNSET, validator=json_type(int))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
-        summary = self.summary
+        _record = self._itsm_read
+        _self_summary = getattr(self, "summary", UNSET)
+        summary: Any
+        if _record is not None and (_kept := _record.kept("summary", _self_summary)) is not KEPT_NOTHING:
+            summary = _kept
+        else:
+            summary = _self_summary
 
-        description = self.description
+        _self_description = getattr(self, "description", UNSET)
+        description: Any
+        if _record is not None and (_kept := _record.kept("description", _self_description)) is not KEPT_NOTHING:
+            description = _kept
+        else:
+            description = _self_description
 
-        status: str | Unset = UNSET
-        if not isinstance(self.status, Unset):
-            status = self.status.value
+        _self_status = getattr(self, "status", UNSET)
+        status: Any
+        if _record is not None and (_kept := _record.kept("status", _self_status)) is not KEPT_NOTHING:
+            status = _kept
+        else:
+            status = UNSET
+            if not isinstance(_self_status, Unset):
+                status = _self_status.value
 
-        priority: str | Unset = UNSET
-        if not isinstance(self.priority, Unset):
-            priority = self.priority.value
+        _self_priority = getattr(self, "priority", UNSET)
+        priority: Any
+        if _record is not None and (_kept := _record.kept("priority", _self_priority)) is not KEPT_NOTHING:
+            priority = _kept
+        else:
+            priority = UNSET
+            if not isinstance(_self_priority, Unset):
+                priority = _self_priority.value
 
-        assignee_id = self.assignee_id
+        _self_assignee_id = getattr(self, "assignee_id", UNSET)
+        assignee_id: Any
+        if _record is not None and (_kept := _record.kept("assignee_id", _self_assignee_id)) is not KEPT_NOTHING:
+            assignee_id = _kept
+        else:
+            assignee_id = _self_assignee_id
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -82,32 +124,76 @@ class TicketUpdate:
             field_dict["priority"] = priority
         if assignee_id is not UNSET:
             field_dict["assignee_id"] = assignee_id
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        summary = check_json_type(d.pop("summary", UNSET), str, "summary")
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
 
-        description = check_json_type(d.pop("description", UNSET), str, "description")
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
 
-        status = parse_enum(d.pop("status", UNSET), TicketUpdateStatus, "status")
-
-        priority = parse_enum(d.pop("priority", UNSET), TicketUpdatePriority, "priority")
-
-        assignee_id = check_json_type(d.pop("assignee_id", UNSET), int, "assignee_id")
-
-        ticket_update = cls(
-            summary=summary,
-            description=description,
-            status=status,
-            priority=priority,
-            assignee_id=assignee_id,
-        )
-
-        ticket_update.additional_properties = d
-        return ticket_update
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"TicketUpdate: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("summary", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "summary", (_value if type(_value) is str else mismatch(problems, "summary", "string", _value)))
+        else:
+            _set(_obj, "summary", UNSET)
+        _value = src_dict.get("description", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "description",
+                (_value if type(_value) is str else mismatch(problems, "description", "string", _value)),
+            )
+        else:
+            _set(_obj, "description", UNSET)
+        _value = src_dict.get("status", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "status", read_enum(_value, TicketUpdateStatus, problems, "status"))
+        else:
+            _set(_obj, "status", UNSET)
+        _value = src_dict.get("priority", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "priority", read_enum(_value, TicketUpdatePriority, problems, "priority"))
+        else:
+            _set(_obj, "priority", UNSET)
+        _value = src_dict.get("assignee_id", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "assignee_id",
+                (_value if type(_value) is int else mismatch(problems, "assignee_id", "integer", _value)),
+            )
+        else:
+            _set(_obj, "assignee_id", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,24 +2,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.user_role import UserRole
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
+    ReadRecord,
     Unset,
     check_enum,
-    check_json_type,
-    forget_absent,
     json_type,
+    mismatch,
     model_eq,
     model_repr,
     model_state,
-    parse_enum,
+    read_enum,
+    record_read,
 )
 
 T = TypeVar("T", bound="User")
@@ -29,6 +32,19 @@ def _convert_role(value: UserRole | Literal["admin", "technician", "user"]) -> U
     if isinstance(value, UserRole):  # what from_dict passes
         return value
     return check_enum("User", "role", value, UserRole)
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "id": "id",
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "email": "email",
+    "role": "role",
+    "department": "department",
+    "phone": "phone",
+    "avatar_url": "avatar_url",
+}
 
 
 @_attrs_define
@@ -55,30 +71,68 @@ class User:
     phone: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     avatar_url: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
+        _record = self._itsm_read
         _self_id = getattr(self, "id", UNSET)
-        id = _self_id
+        id: Any
+        if _record is not None and (_kept := _record.kept("id", _self_id)) is not KEPT_NOTHING:
+            id = _kept
+        else:
+            id = _self_id
 
         _self_first_name = getattr(self, "first_name", UNSET)
-        first_name = _self_first_name
+        first_name: Any
+        if _record is not None and (_kept := _record.kept("first_name", _self_first_name)) is not KEPT_NOTHING:
+            first_name = _kept
+        else:
+            first_name = _self_first_name
 
         _self_last_name = getattr(self, "last_name", UNSET)
-        last_name = _self_last_name
+        last_name: Any
+        if _record is not None and (_kept := _record.kept("last_name", _self_last_name)) is not KEPT_NOTHING:
+            last_name = _kept
+        else:
+            last_name = _self_last_name
 
         _self_email = getattr(self, "email", UNSET)
-        email = _self_email
+        email: Any
+        if _record is not None and (_kept := _record.kept("email", _self_email)) is not KEPT_NOTHING:
+            email = _kept
+        else:
+            email = _self_email
 
         _self_role = getattr(self, "role", UNSET)
-        role: str | Unset = UNSET
-        if not isinstance(_self_role, Unset):
-            role = _self_role.value
+        role: Any
+        if _record is not None and (_kept := _record.kept("role", _self_role)) is not KEPT_NOTHING:
+            role = _kept
+        else:
+            role = UNSET
+            if not isinstance(_self_role, Unset):
+                role = _self_role.value
 
-        department = self.department
+        _self_department = getattr(self, "department", UNSET)
+        department: Any
+        if _record is not None and (_kept := _record.kept("department", _self_department)) is not KEPT_NOTHING:
+            department = _kept
+        else:
+            department = _self_department
 
-        phone = self.phone
+        _self_phone = getattr(self, "phone", UNSET)
+        phone: Any
+        if _record is not None and (_kept := _record.kept("phone", _self_phone)) is not KEPT_NOTHING:
+            phone = _kept
+        else:
+            phone = _self_phone
 
-        avatar_url = self.avatar_url
+        _self_avatar_url = getattr(self, "avatar_url", UNSET)
+        avatar_url: Any
+        if _record is not None and (_kept := _record.kept("avatar_url", _self_avatar_url)) is not KEPT_NOTHING:
+            avatar_url = _kept
+        else:
+            avatar_url = _self_avatar_url
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -98,58 +152,102 @@ class User:
             field_dict["phone"] = phone
         if avatar_url is not UNSET:
             field_dict["avatar_url"] = avatar_url
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = check_json_type(d.pop("id", UNSET), int, "id")
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
 
-        first_name = check_json_type(d.pop("first_name", UNSET), str, "first_name")
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
 
-        last_name = check_json_type(d.pop("last_name", UNSET), str, "last_name")
-
-        email = check_json_type(d.pop("email", UNSET), str, "email")
-
-        role = parse_enum(d.pop("role", UNSET), UserRole, "role")
-
-        department = check_json_type(d.pop("department", UNSET), str, "department")
-
-        phone = check_json_type(d.pop("phone", UNSET), str, "phone")
-
-        avatar_url = check_json_type(d.pop("avatar_url", UNSET), str, "avatar_url")
-
-        user = cls(
-            id=cast(Any, id),
-            first_name=cast(Any, first_name),
-            last_name=cast(Any, last_name),
-            email=cast(Any, email),
-            role=cast(Any, role),
-            department=department,
-            phone=phone,
-            avatar_url=avatar_url,
-        )
-        if (
-            isinstance(id, Unset)
-            or isinstance(first_name, Unset)
-            or isinstance(last_name, Unset)
-            or isinstance(email, Unset)
-            or isinstance(role, Unset)
-        ):
-            forget_absent(
-                user,
-                {
-                    "id": id,
-                    "first_name": first_name,
-                    "last_name": last_name,
-                    "email": email,
-                    "role": role,
-                },
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"User: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("id", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "id", (_value if type(_value) is int else mismatch(problems, "id", "integer", _value)))
+        else:
+            mismatch(problems, "id", "a required field", UNSET)
+        _value = src_dict.get("first_name", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "first_name",
+                (_value if type(_value) is str else mismatch(problems, "first_name", "string", _value)),
             )
-
-        user.additional_properties = d
-        return user
+        else:
+            mismatch(problems, "first_name", "a required field", UNSET)
+        _value = src_dict.get("last_name", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "last_name",
+                (_value if type(_value) is str else mismatch(problems, "last_name", "string", _value)),
+            )
+        else:
+            mismatch(problems, "last_name", "a required field", UNSET)
+        _value = src_dict.get("email", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "email", (_value if type(_value) is str else mismatch(problems, "email", "string", _value)))
+        else:
+            mismatch(problems, "email", "a required field", UNSET)
+        _value = src_dict.get("role", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "role", read_enum(_value, UserRole, problems, "role"))
+        else:
+            mismatch(problems, "role", "a required field", UNSET)
+        _value = src_dict.get("department", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "department",
+                (_value if type(_value) is str else mismatch(problems, "department", "string", _value)),
+            )
+        else:
+            _set(_obj, "department", UNSET)
+        _value = src_dict.get("phone", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "phone", (_value if type(_value) is str else mismatch(problems, "phone", "string", _value)))
+        else:
+            _set(_obj, "phone", UNSET)
+        _value = src_dict.get("avatar_url", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "avatar_url",
+                (_value if type(_value) is str else mismatch(problems, "avatar_url", "string", _value)),
+            )
+        else:
+            _set(_obj, "avatar_url", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.

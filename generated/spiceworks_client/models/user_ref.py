@@ -2,24 +2,36 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
+    KEPT_NOTHING,
     UNSET,
+    Mismatch,
     MissingFieldError,
+    ReadRecord,
     Unset,
-    check_json_type,
-    forget_absent,
     json_type,
+    mismatch,
     model_eq,
     model_repr,
     model_state,
+    record_read,
 )
 
 T = TypeVar("T", bound="UserRef")
+
+
+#: Each field's JSON name and Python name.
+_FIELDS: dict[str, str] = {
+    "id": "id",
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "email": "email",
+}
 
 
 @_attrs_define
@@ -38,16 +50,38 @@ class UserRef:
     last_name: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     email: str | Unset = _attrs_field(default=UNSET, validator=json_type(str))
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # What from_dict kept of a response that did not fit the schema (see types.ReadRecord).
+    _itsm_read: ReadRecord | None = _attrs_field(init=False, default=None, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
+        _record = self._itsm_read
         _self_id = getattr(self, "id", UNSET)
-        id = _self_id
+        id: Any
+        if _record is not None and (_kept := _record.kept("id", _self_id)) is not KEPT_NOTHING:
+            id = _kept
+        else:
+            id = _self_id
 
-        first_name = self.first_name
+        _self_first_name = getattr(self, "first_name", UNSET)
+        first_name: Any
+        if _record is not None and (_kept := _record.kept("first_name", _self_first_name)) is not KEPT_NOTHING:
+            first_name = _kept
+        else:
+            first_name = _self_first_name
 
-        last_name = self.last_name
+        _self_last_name = getattr(self, "last_name", UNSET)
+        last_name: Any
+        if _record is not None and (_kept := _record.kept("last_name", _self_last_name)) is not KEPT_NOTHING:
+            last_name = _kept
+        else:
+            last_name = _self_last_name
 
-        email = self.email
+        _self_email = getattr(self, "email", UNSET)
+        email: Any
+        if _record is not None and (_kept := _record.kept("email", _self_email)) is not KEPT_NOTHING:
+            email = _kept
+        else:
+            email = _self_email
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -59,36 +93,70 @@ class UserRef:
             field_dict["last_name"] = last_name
         if email is not UNSET:
             field_dict["email"] = email
+        if _record is not None:
+            field_dict.update(_record.extra)
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = check_json_type(d.pop("id", UNSET), int, "id")
+        """Read the model from JSON, tolerantly: nothing that does not fit fails, nothing is dropped.
 
-        first_name = check_json_type(d.pop("first_name", UNSET), str, "first_name")
+        A field whose value does not fit its schema keeps the value as sent,
+        and the mismatch is recorded (``types.mismatches`` lists them, with
+        their JSON paths); a required field left out stays unset, and reading
+        it raises ``MissingFieldError``.
 
-        last_name = check_json_type(d.pop("last_name", UNSET), str, "last_name")
-
-        email = check_json_type(d.pop("email", UNSET), str, "email")
-
-        user_ref = cls(
-            id=cast(Any, id),
-            first_name=first_name,
-            last_name=last_name,
-            email=email,
-        )
-        if isinstance(id, Unset):
-            forget_absent(
-                user_ref,
-                {
-                    "id": id,
-                },
+        Raises:
+            TypeError: ``src_dict`` is not a JSON object.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise TypeError(f"UserRef: expected a JSON object, got {type(src_dict).__name__}")
+        problems: list[Mismatch] = []
+        _obj = object.__new__(cls)
+        _set = object.__setattr__
+        _found = 0
+        _value = src_dict.get("id", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "id", (_value if type(_value) is int else mismatch(problems, "id", "integer", _value)))
+        else:
+            mismatch(problems, "id", "a required field", UNSET)
+        _value = src_dict.get("first_name", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "first_name",
+                (_value if type(_value) is str else mismatch(problems, "first_name", "string", _value)),
             )
-
-        user_ref.additional_properties = d
-        return user_ref
+        else:
+            _set(_obj, "first_name", UNSET)
+        _value = src_dict.get("last_name", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(
+                _obj,
+                "last_name",
+                (_value if type(_value) is str else mismatch(problems, "last_name", "string", _value)),
+            )
+        else:
+            _set(_obj, "last_name", UNSET)
+        _value = src_dict.get("email", UNSET)
+        if _value is not UNSET:
+            _found += 1
+            _set(_obj, "email", (_value if type(_value) is str else mismatch(problems, "email", "string", _value)))
+        else:
+            _set(_obj, "email", UNSET)
+        additional_properties: dict[str, Any] = {}
+        _set(_obj, "additional_properties", additional_properties)
+        extra: dict[str, Any] = {}
+        if _found < len(src_dict):
+            for _key, _value in src_dict.items():
+                if _key not in _FIELDS:
+                    additional_properties[_key] = _value
+        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
     # that from_dict left unset as absent instead of raising.
