@@ -290,6 +290,12 @@ class LimitedTransport(httpx.AsyncBaseTransport):
                 await self._pause(request, response)
             except Exception:  # the 429 still reaches the caller, paused or not
                 logger.warning("could not pause the client after a 429 from %s", request.url.path, exc_info=True)
+        if response.is_closed:
+            # Built with its content (a mock, an in-process app): already read,
+            # so closing it again does nothing and nothing is left in flight.
+            with anyio.CancelScope(shield=True):
+                await self._release_all(releases)
+            return response
         stream = response.stream
         assert isinstance(stream, httpx.AsyncByteStream)
         response.stream = _ReleasingStream(stream, lambda: self._release_all(releases))
