@@ -218,6 +218,7 @@ def test_multipart_file_with_boundary_like_bytes_arrives_intact(features: Regene
 
 @fails_today()
 def test_binary_response(features: Regenerated) -> None:
+    """``download_attachment`` returns the bytes as sent, against ``httpx.MockTransport`` (the sandbox serves JSON)."""
     probe(features.require(), "binary_response")
 
 
