@@ -32,6 +32,7 @@ from ._reading import mismatches
 
 if TYPE_CHECKING:
     from ._auth import HeaderAuth
+    from ._tracing import Tracing
 
 T = TypeVar("T")
 
@@ -119,6 +120,8 @@ class Sender:
     _call_headers: dict[str, str]
     _call_params: dict[str, str]
     _warned: set[tuple[str, str]]
+    #: The client's spans (``tracer_provider=``); None: no tracing at all.
+    _tracing: Tracing | None = None
 
     async def invoke(
         self,
@@ -142,6 +145,22 @@ class Sender:
             RequestBuildError: httpx could not build the request; nothing was sent.
             CredentialError: The token provider failed, raised by the auth flow.
         """
+        tracing = self._tracing
+        if tracing is None:
+            return await self._send_operation(operation, build, parse_success, parse_error)
+        with tracing.operation(operation, self._http.base_url) as span:
+            response, parsed = await self._send_operation(operation, build, parse_success, parse_error)
+            span.responded(response)
+            return response, parsed
+
+    async def _send_operation(
+        self,
+        operation: Operation,
+        build: Callable[[], dict[str, Any]],
+        parse_success: Callable[[httpx.Response], T],
+        parse_error: Callable[[httpx.Response], object],
+    ) -> tuple[httpx.Response, T]:
+        """``invoke`` without its span."""
         name = operation.name
         try:
             request = build()
