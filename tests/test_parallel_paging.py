@@ -117,18 +117,43 @@ def client_for(server: Server) -> SpiceworksClient:
     )
 
 
-async def collect(paginator: Paginator[Any, Any], into: list[Any]) -> None:
-    """Append each item's id to ``into`` as it comes, so that they are kept when the walk fails."""
-    async for item in paginator:
-        into.append(item.id)
+async def collect(
+    paginator: Paginator[Any, Any],
+    into: list[Any],
+    *,
+    within: bool = False,
+    each: Callable[[Any], None] = lambda item: None,
+) -> None:
+    """Append each item's id to ``into`` as it comes (kept when the walk fails), and call ``each`` on it.
+
+    ``within=True`` reads inside ``async with``, where the walk keeps a
+    window of pages in flight in its own task group; otherwise pages come in
+    batches.
+    """
+    if within:
+        async with paginator as items:
+            async for item in items:
+                into.append(item.id)
+                each(item)
+    else:
+        async for item in paginator:
+            into.append(item.id)
+            each(item)
+
+
+#: Both ways of reading a parallel walk.
+WITHIN = pytest.mark.parametrize("within", [False, True], ids=["batches", "async-with"])
 
 
 SIZES = [10] * 22 + [3]  # 23 pages, 223 items
 
 
+@WITHIN
 @pytest.mark.parametrize("meta", [True, False], ids=["meta", "no-meta"])
 @pytest.mark.parametrize("concurrency", [2, 5, 8])
-def test_parallel_yields_the_sequential_items_in_order(backend: str, concurrency: int, meta: bool) -> None:
+def test_parallel_yields_the_sequential_items_in_order(
+    backend: str, concurrency: int, meta: bool, within: bool
+) -> None:
     # Later pages answer first: order must come from the walk, not from arrival.
     sequential, parallel = Server(SIZES, meta=meta), Server(SIZES, meta=meta, hold=lambda page: 3 * (30 - page))
     got: dict[str, list[int]] = {}
@@ -136,7 +161,8 @@ def test_parallel_yields_the_sequential_items_in_order(backend: str, concurrency
     async def flow() -> None:
         for name, server, n in (("sequential", sequential, 1), ("parallel", parallel, concurrency)):
             async with client_for(server) as client:
-                got[name] = [t.id async for t in client.paginate(client.tickets.list_tickets, concurrency=n)]
+                got[name] = []
+                await collect(client.paginate(client.tickets.list_tickets, concurrency=n), got[name], within=within)
 
     run(backend, flow)
     assert got["parallel"] == got["sequential"] == list(range(1, sum(SIZES) + 1))
@@ -146,39 +172,51 @@ def test_parallel_yields_the_sequential_items_in_order(backend: str, concurrency
         assert sorted(parallel.pages) == list(range(1, len(SIZES) + 1))
     else:  # to the empty page, and at most one batch past it
         assert len(SIZES) + 1 < len(parallel.pages) <= len(SIZES) + concurrency
-    assert parallel.cancelled == []
+    if within and not meta:  # the window ran past the empty page: those pages were stopped
+        assert all(page > len(SIZES) + 1 for page in parallel.cancelled)
+    else:
+        assert parallel.cancelled == []
 
 
-def test_pages_held_are_bounded_by_concurrency(backend: str) -> None:
+@WITHIN
+def test_pages_held_are_bounded_by_concurrency(backend: str, within: bool) -> None:
     concurrency = 4
     server = Server(SIZES, hold=lambda page: page % 3)
     held: list[int] = []
 
+    def count_held(item: Any) -> None:
+        reading = math.ceil(item.id / 10)
+        # Pages the server answered that the walk has not reached yet.
+        held.append(sum(1 for page in server.served if page > reading))
+
     async def flow() -> None:
         async with client_for(server) as client:
-            async for item in client.paginate(client.tickets.list_tickets, concurrency=concurrency):
-                reading = math.ceil(item.id / 10)
-                # Pages the server answered that the walk has not reached yet.
-                held.append(sum(1 for page in server.served if page > reading))
+            paginator = client.paginate(client.tickets.list_tickets, concurrency=concurrency)
+            await collect(paginator, [], within=within, each=count_held)
 
     run(backend, flow)
     assert len(held) == sum(SIZES)
     assert max(held) == concurrency - 1
+    assert server.peak <= concurrency
 
 
-def test_max_items_fetches_only_the_pages_it_needs(backend: str) -> None:
+@WITHIN
+def test_max_items_fetches_only_the_pages_it_needs(backend: str, within: bool) -> None:
     server = Server(SIZES)
 
     async def flow() -> None:
         async with client_for(server) as client:
             paginator = client.paginate(client.tickets.list_tickets, max_items=25, concurrency=8)
-            assert [t.id async for t in paginator] == list(range(1, 26))
+            ids: list[int] = []
+            await collect(paginator, ids, within=within)
+            assert ids == list(range(1, 26))
 
     run(backend, flow)
     assert sorted(server.pages) == [1, 2, 3]  # page 1, then the two 15 more items need
 
 
-def test_the_first_error_in_order_is_raised_and_later_pages_cancelled(backend: str) -> None:
+@WITHIN
+def test_the_first_error_in_order_is_raised_and_later_pages_cancelled(backend: str, within: bool) -> None:
     # Page 4 fails at once while pages 2 and 3 are still on their way and pages
     # 5 to 9 never answer: 2 and 3 are yielded, then page 4's error; 5 to 9 are cancelled.
     server = Server(SIZES, hold=lambda page: 20 if page in (2, 3) else 0, fail=lambda page: 500 if page == 4 else None)
@@ -188,7 +226,7 @@ def test_the_first_error_in_order_is_raised_and_later_pages_cancelled(backend: s
     async def flow() -> None:
         async with client_for(server) as client:
             with pytest.raises(ServerError, match=r"page=4"):
-                await collect(client.paginate(client.tickets.list_tickets, concurrency=8), seen)
+                await collect(client.paginate(client.tickets.list_tickets, concurrency=8), seen, within=within)
         assert server.in_flight == 0
 
     run(backend, flow)
@@ -196,26 +234,29 @@ def test_the_first_error_in_order_is_raised_and_later_pages_cancelled(backend: s
     assert sorted(server.cancelled) == [5, 6, 7, 8, 9]
 
 
-def test_an_earlier_error_wins_over_a_later_one(backend: str) -> None:
+@WITHIN
+def test_an_earlier_error_wins_over_a_later_one(backend: str, within: bool) -> None:
     server = Server(SIZES, hold=lambda page: 30 if page == 3 else 0, fail=lambda page: 500 if page in (3, 5) else None)
     seen: list[int] = []
 
     async def flow() -> None:
         async with client_for(server) as client:
             with pytest.raises(ServerError, match=r"page=3"):
-                await collect(client.paginate(client.tickets.list_tickets, concurrency=4), seen)
+                await collect(client.paginate(client.tickets.list_tickets, concurrency=4), seen, within=within)
 
     run(backend, flow)
     assert seen == list(range(1, 21))
 
 
-def test_an_error_past_the_end_is_not_raised(backend: str) -> None:
+@WITHIN
+def test_an_error_past_the_end_is_not_raised(backend: str, within: bool) -> None:
     # No meta: the walk learns the end from the empty page 4; page 5, fetched ahead, failed.
     server = Server([10, 10, 10], meta=False, fail=lambda page: 503 if page == 5 else None)
 
     async def flow() -> None:
         async with client_for(server) as client:
-            ids = [t.id async for t in client.paginate(client.tickets.list_tickets, concurrency=4)]
+            ids: list[int] = []
+            await collect(client.paginate(client.tickets.list_tickets, concurrency=4), ids, within=within)
         assert ids == list(range(1, 31))
 
     run(backend, flow)
@@ -238,6 +279,22 @@ def test_break_leaves_nothing_in_flight(backend: str) -> None:
 
     run(backend, flow)
     assert server.cancelled == []
+
+
+def test_break_inside_async_with_then_leaving_cancels_the_window(backend: str) -> None:
+    server = Server(SIZES, block=lambda page: page > 2)
+
+    async def flow() -> None:
+        async with client_for(server) as client:
+            async with client.paginate(client.tickets.list_tickets, concurrency=5) as items:
+                async for item in items:
+                    if item.id == 11:  # the first item of page 2: pages 3 to 6 are on their way
+                        break
+                assert server.in_flight == 4
+            assert server.in_flight == 0
+
+    run(backend, flow)
+    assert sorted(server.cancelled) == [3, 4, 5, 6]
 
 
 @pytest.mark.parametrize("concurrency", [1, 4])

@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Generic, ParamSpec, Protocol, Self, TypeVar, cast
 
 import anyio
+import anyio.abc
 import attrs
 
 from . import _arguments as check
@@ -179,20 +180,37 @@ def _identity(item: object) -> object:
     return ident if isinstance(ident, int | str) else repr(item)
 
 
+class _Slot:
+    """A page fetched ahead in a walk's task group: its parameters, its scope, its result once done."""
+
+    __slots__ = ("done", "params", "result", "scope")
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.params = params
+        self.scope = anyio.CancelScope()
+        self.done = anyio.Event()
+        self.result: Any = None
+
+
 class Walk(Generic[P, T]):
     """One walk over the pages, first to last: ``pages()`` gives one, and items come from one.
 
     Pages are fetched one at a time, or, with ``concurrency`` above 1 and
-    numbered pages, up to ``concurrency`` at once in an anyio task group that
-    lives only while the walk waits for its next page: a ``break`` leaves
-    nothing running, and ``aclose()`` (also from another task) cancels what is
-    in flight. Read to its end, failed or closed, it starts again from the
-    first page when iterated again; left part-way, it continues.
+    numbered pages, up to ``concurrency`` at once. Inside ``async with``, the
+    walk owns an anyio task group for the block, and keeps ``concurrency``
+    pages in flight or waiting while the items are read. Outside it, pages
+    come in batches of ``concurrency`` in a task group that lives only while
+    the walk waits for its next page, so a ``break`` leaves nothing running.
+    ``aclose()`` (also from another task) cancels what is in flight. Read to
+    its end, failed or closed, it starts again from the first page when
+    iterated again; left part-way, it continues.
     """
 
     def __init__(self, paginator: Paginator[P, T]) -> None:
         self._paginator = paginator
         self._scope: anyio.CancelScope | None = None
+        self._group: anyio.abc.TaskGroup | None = None
+        self._slots: dict[int, _Slot] = {}
         self._restart()
 
     def _restart(self) -> None:
@@ -202,6 +220,7 @@ class Walk(Generic[P, T]):
         self._contents = _Repeats()
         self._empty_run = 0
         self._left: int | None = None
+        self._stop_at: int | None = None
         self.finished = False
         self.first_page_size: int | None = None
         self.seen = 0
@@ -244,10 +263,19 @@ class Walk(Generic[P, T]):
         return cast("P", page)
 
     async def __aenter__(self) -> Self:
+        paginator = self._paginator
+        if paginator.concurrency > 1 and paginator.style.numbered and self._group is None:
+            group = anyio.create_task_group()
+            await group.__aenter__()
+            self._group = group
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+        group, self._group = self._group, None
+        if group is not None:
+            # Every page in it was just cancelled: this waits for them to stop.
+            await group.__aexit__(None, None, None)
 
     async def aclose(self) -> None:
         """End the walk: cancel the pages in flight and drop those fetched ahead."""
@@ -259,6 +287,9 @@ class Walk(Generic[P, T]):
         self.finished = True
         self._next = None
         self._ahead.clear()
+        for slot in self._slots.values():
+            slot.scope.cancel()
+        self._slots.clear()
 
     async def next_page(self) -> Page[P, T] | None:
         """The next page, or None after the last."""
@@ -272,8 +303,11 @@ class Walk(Generic[P, T]):
             name = self._paginator.name
             raise PagingError(f"{name}: the server led back to page {key!r}; stopping to avoid a loop")
         if not self._ahead:
-            await self._fetch_ahead(self._next)
-        if self.finished:  # closed while fetching
+            if self._group is not None and (self._slots or self._ahead_count() > 1):
+                await self._from_window(self._next)
+            else:
+                await self._fetch_ahead(self._next)
+        if self.finished or not self._ahead:  # closed while fetching
             self._end()
             return None
         params, page = self._ahead.popleft()
@@ -358,6 +392,34 @@ class Walk(Generic[P, T]):
             if isinstance(result, Exception):
                 break
 
+    async def _from_window(self, params: dict[str, Any]) -> None:
+        """Keep the next ``concurrency`` pages started in the walk's task group; wait for the first."""
+        assert self._group is not None
+        first = NumberedPages.number(params)
+        for number in range(first, first + self._ahead_count()):
+            if number not in self._slots and (self._stop_at is None or number <= self._stop_at):
+                slot = self._slots[number] = _Slot({**params, "page": number})
+                self._group.start_soon(self._run, number, slot)
+        slot = self._slots[first]
+        await slot.done.wait()
+        if self._slots.pop(first, None) is not None and slot.result is not None:
+            self._ahead.append((slot.params, slot.result))
+
+    async def _run(self, number: int, slot: _Slot) -> None:
+        try:
+            with slot.scope:
+                try:
+                    slot.result = await self._paginator.fetch(**slot.params)
+                except Exception as exc:  # noqa: BLE001 - kept, to be raised in order
+                    slot.result = exc
+                    # Pages after a failed one are never read: stop them now, start no more.
+                    self._stop_at = number
+                    for later, other in self._slots.items():
+                        if later > number:
+                            other.scope.cancel()
+        finally:
+            slot.done.set()
+
 
 class Paginator(Generic[P, T]):
     """Every item across all pages of a list operation, fetched lazily.
@@ -428,12 +490,14 @@ class Paginator(Generic[P, T]):
         return item
 
     async def __aenter__(self) -> Self:
+        await self._items.__aenter__()
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
         await self.aclose()
+        await self._items.__aexit__(exc_type, exc, traceback)
 
     async def aclose(self) -> None:
         """Stop every walk of this paginator: pages in flight are cancelled, none is fetched again."""
