@@ -23,6 +23,8 @@ from openapi_core.datatypes import Parameters, RequestParameters
 from openapi_core.templating.paths.datatypes import PathOperationServer
 from openapi_core.validation.request.exceptions import MissingParameter, ParametersError, ParameterValidationError
 
+from ._casting import exact_casters
+
 #: The most media type deserializers kept: a multipart boundary is part of the key, and clients pick new ones.
 _MAX_MEDIA_DESERIALIZERS = 256
 
@@ -168,5 +170,9 @@ class CachedBuilds:
 
 
 def cached(base: type[Any]) -> type[Any]:
-    """``base`` (an openapi-core validator or unmarshaller class) with :class:`CachedBuilds` first."""
-    return type(f"Cached{base.__name__}", (CachedBuilds, base), {})
+    """``base`` (an openapi-core validator or unmarshaller class) with :class:`CachedBuilds` first.
+
+    Its numbers are cast exactly (``_casting``): ``٣`` is no 3.
+    """
+    namespace = {"schema_casters_factory": exact_casters(base.schema_casters_factory)}
+    return type(f"Cached{base.__name__}", (CachedBuilds, base), namespace)

@@ -22,9 +22,22 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+#: SQLite's INTEGER is a signed 64-bit integer: a larger Python int raises OverflowError.
+_SMALLEST, _LARGEST = -(2**63), 2**63 - 1
+
+
+def _fits(number: int) -> bool:
+    return _SMALLEST <= number <= _LARGEST
+
+
 def _column_value(value: Any) -> Any:
-    # An indexed field holding a list or an object is matched by its JSON text.
-    return json.dumps(value, sort_keys=True) if isinstance(value, list | dict) else value
+    # An indexed field holding a list or an object is matched by its JSON text, and so is an
+    # integer SQLite cannot hold: the same value, stored or asked for, gives the same text.
+    if isinstance(value, list | dict):
+        return json.dumps(value, sort_keys=True)
+    if isinstance(value, int) and not isinstance(value, bool) and not _fits(value):
+        return json.dumps(value)
+    return value
 
 
 class SqliteStore:
@@ -100,6 +113,8 @@ class SqliteStore:
         self._db.execute("COMMIT")
 
     def get(self, collection: str, record_id: int) -> Record | None:
+        if not _fits(record_id):
+            return None  # no row has an id SQLite cannot hold
         row = self._db.execute(
             f"SELECT id, data FROM {_quote(collection)} WHERE id = ?",  # noqa: S608 - quoted collection names
             (record_id,),
@@ -122,6 +137,8 @@ class SqliteStore:
         return merged
 
     def delete(self, collection: str, record_id: int) -> bool:
+        if not _fits(record_id):
+            return False
         self._counts.pop(collection, None)
         cursor = self._db.execute(f"DELETE FROM {_quote(collection)} WHERE id = ?", (record_id,))  # noqa: S608
         return cursor.rowcount > 0
@@ -136,19 +153,23 @@ class SqliteStore:
         return known[key]
 
     def window(self, collection: str, filters: Mapping[str, Any], offset: int, limit: int) -> list[Record]:
+        if offset > _LARGEST:
+            return []  # past any row the table can hold
         where, values = self._where(collection, filters)
         rows = self._db.execute(
             f"SELECT id, data FROM {_quote(collection)}{where} ORDER BY id LIMIT ? OFFSET ?",  # noqa: S608
-            [*values, limit, offset],
+            [*values, min(limit, _LARGEST), offset],
         )
         return [_record(row) for row in rows]
 
     def after(self, collection: str, filters: Mapping[str, Any], after_id: int, limit: int) -> list[Record]:
+        if after_id >= _LARGEST:
+            return []
         where, values = self._where(collection, filters)
         where = f"{where} AND id > ?" if where else " WHERE id > ?"
         rows = self._db.execute(
             f"SELECT id, data FROM {_quote(collection)}{where} ORDER BY id LIMIT ?",  # noqa: S608
-            [*values, after_id, limit],
+            [*values, max(after_id, _SMALLEST), min(limit, _LARGEST)],
         )
         return [_record(row) for row in rows]
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
+from openapi_core.casting.schemas.exceptions import CastError
 from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.paths.datatypes import PathOperationServer
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathError
@@ -23,6 +24,7 @@ from openapi_core.validation.request.exceptions import (
 from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from ._casting import foreign_number
 from ._errors import ApiProblem
 from ._specs import ApiSpec
 
@@ -134,7 +136,10 @@ def check_request(spec: ApiSpec, request: SpecRequest) -> Checked:
         The parameters, typed, with the spec's defaults filled in.
 
     Raises:
-        ApiProblem: 422, with one detail per violation.
+        ApiProblem: 422, with one detail per violation; 404 for a path
+            parameter, and else 400 for a query or header parameter, written
+            in digits the API never writes (``٣``, ``²``: see ``_casting``),
+            as a crafted id names no record and a crafted page no page.
     """
     try:
         # The unmarshaller itself: unmarshal_request first tells a webhook from an API call through
@@ -145,11 +150,35 @@ def check_request(spec: ApiSpec, request: SpecRequest) -> Checked:
         # a body that does not split on its boundary is the client's error.
         raise ApiProblem(422, "Validation failed", ["body: not a multipart body with the boundary it names"]) from None
     if result.errors:
+        foreign = _foreign_numbers(result.errors)
+        in_path = [
+            f"path parameter {name!r}: {value!r} names no record" for where, name, value in foreign if where == "path"
+        ]
+        if in_path:
+            raise ApiProblem(404, details=in_path)
+        if foreign:
+            raise ApiProblem(
+                400,
+                details=[
+                    f"{where} parameter {name!r}: {value!r} is no number this API reads"
+                    for where, name, value in foreign
+                ],
+            )
         raise ApiProblem(422, "Validation failed", [line for error in result.errors for line in describe(error)])
     parameters = result.parameters
     return Checked(
         path=dict(parameters.path), query=dict(parameters.query), header=dict(parameters.header), body=result.body
     )
+
+
+def _foreign_numbers(errors: Iterable[Exception]) -> list[tuple[str, str, str]]:
+    """(location, name, value) of each parameter whose value failed its number cast for being foreign digits."""
+    found = []
+    for error in errors:
+        cause = error.__cause__
+        if isinstance(error, ParameterValidationError) and isinstance(cause, CastError) and foreign_number(cause.value):
+            found.append((error.location, error.name, cause.value))
+    return found
 
 
 def response_errors(spec: ApiSpec, request: SpecRequest, response: SpecResponse) -> list[str]:
