@@ -6,12 +6,15 @@ tells a type checker the page's own class, so ``pages()`` yields it typed.
 A paging style reads a page and the parameters that fetched it and says
 which parameters fetch the next one, or that there is none.
 
-A walk never ends silently and never loops: a page without its list of items
-raises ``PagingError`` naming the keys it had; a page whose items repeat a
-page among the last ``_WINDOW`` (64), or a page key asked for before, raises
-``PagingError`` as soon as it is seen; a longer cycle is caught by a Brent
-checkpoint within four times its length plus its start. So the memory of a
-walk is 64 fingerprints and the pages fetched ahead: one, or ``concurrency``.
+A walk never ends silently and never loops. A page without its list of
+items raises ``PagingError`` naming the keys it had. A page key asked for
+again, or a page whose items (fingerprinted by their ids) repeat an earlier
+page's, raises ``PagingError``: at once when the earlier page is among the
+last ``_WINDOW`` (64), and for a longer cycle within four times the larger of
+its length and the number of pages before it (a Brent checkpoint, moved at
+each power of two). More than 64 empty pages in a row raise too. So a walk
+holds two windows of 64 keys and fingerprints, and the pages fetched ahead:
+one, or up to ``concurrency``.
 """
 
 from __future__ import annotations
