@@ -472,6 +472,7 @@ async def test_kloudless_odd_operation_is_501_in_the_error_body(call: Checked) -
     body = response.json()
     assert body.keys() == {"error_code", "message", "id", "status_code"}
     assert (body["status_code"], body["id"]) == (501, response.headers["x-request-id"])
+    assert body["error_code"] == "not_implemented"
     assert body["message"].startswith("Not implemented: escalateIncident")
     assert "POST /v1/accounts/{account_id}/itsm/incidents/{incident_id}/escalate" in body["message"]
 
