@@ -538,13 +538,16 @@ class Paginating:
 
         The pages are fetched through this client, with its options: a view's
         (``client.with_options(...).paginate(...)``) apply whichever client's
-        operation is given.
+        operation is given. The parameters are typed from the operation, so a
+        misspelt filter is a type error.
 
         Args:
             operation: A bound list operation, e.g. ``client.tickets.list_tickets``.
             max_items: Stop after this many items (0: none); by keyword.
             concurrency: Pages fetched at once (numbered pages only; token
-                pages are fetched one after the other); by keyword.
+                pages are fetched one after the other); by keyword. Inside
+                ``async with``, that many stay in flight while items are read;
+                outside, they come in batches.
             **params: The operation's keyword arguments (filters, page size).
 
         Returns:
@@ -559,6 +562,10 @@ class Paginating:
                 a positive int. The operation checks the values itself, before
                 the first page is requested.
         """
+        # max_items and concurrency come before *args: PEP 612 allows no
+        # keyword-only parameter between *args: P.args and **params: P.kwargs
+        # (mypy: "Arguments not allowed after ParamSpec.args"). The operations
+        # take keywords only, so P.args is empty and nothing else is positional.
         if args:
             check.refuse("paginate", "the operation's parameters", "given by keyword", args)
         name = check.list_operation(operation, params, self._list_operations, self._shares_the_pool)
