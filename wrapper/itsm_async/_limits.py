@@ -182,13 +182,20 @@ class LocalLimiter:
         self._paused_until = -math.inf
 
     async def acquire(self, key: str, max_wait: float) -> Release:
-        deadline = self._clock() + max_wait
+        now = self._clock()
+        deadline = now + max_wait
         if self._rate is None:
-            await self._wait_for_turn(deadline, lambda now: 0.0)
+            if self._paused_until > now:  # never, until a 429 asks for a pause
+                await self._wait_for_turn(deadline, lambda now: 0.0)
             return _released
         if self._bucket is None:
-            self._bucket = TokenBucket(self._rate, self._clock())
+            self._bucket = TokenBucket(self._rate, now)
         bucket = self._bucket
+        # The common case: nobody queued, not paused, a token there. The lock
+        # stays held while anyone waits for it, so this never jumps the queue.
+        if not self._queue.locked() and self._paused_until <= now and bucket.wait(now) == 0:
+            bucket.take(now)
+            return _released
         with anyio.move_on_after(max_wait):
             async with self._queue:
                 await self._wait_for_turn(deadline, bucket.wait)
@@ -216,25 +223,47 @@ class LocalLimiter:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
 
+class _Held:
+    """What one attempt holds: a slot of ``max_concurrency``, the limiter's release, or neither."""
+
+    __slots__ = ("release", "slots")
+
+    def __init__(self, slots: anyio.Semaphore | None) -> None:
+        self.slots = slots
+        self.release: Release | None = None
+
+    @property
+    def nothing(self) -> bool:
+        return self.slots is None and self.release is None
+
+    async def aclose(self) -> None:
+        """Give everything back, once; a cancellation cannot stop it halfway."""
+        slots, self.slots = self.slots, None
+        release, self.release = self.release, None
+        try:
+            if release is not None:
+                with anyio.CancelScope(shield=True):
+                    await release()
+        finally:
+            if slots is not None:
+                slots.release()
+
+
 class _ReleasingStream(httpx.AsyncByteStream):
-    """A response body that releases the attempt's turn when it is closed."""
+    """A response body that gives back what its attempt held when it is closed."""
 
-    def __init__(self, stream: httpx.AsyncByteStream, release: Release) -> None:
+    def __init__(self, stream: httpx.AsyncByteStream, held: _Held) -> None:
         self._stream = stream
-        self._release: Release | None = release
+        self._held = held
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            yield chunk
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._stream.__aiter__()
 
     async def aclose(self) -> None:
         try:
             await self._stream.aclose()
         finally:
-            release, self._release = self._release, None
-            if release is not None:
-                with anyio.CancelScope(shield=True):
-                    await release()
+            await self._held.aclose()
 
 
 class LimitedTransport(httpx.AsyncBaseTransport):
@@ -264,51 +293,57 @@ class LimitedTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         max_wait = float(request.extensions.get(LIMIT_WAIT_EXTENSION, math.inf)) - ADMISSION_MARGIN
-        started = anyio.current_time()
-        releases: list[Release] = []
         try:
             if self._slots is not None:
-                with anyio.move_on_after(max_wait):
-                    await self._slots.acquire()
-                    releases.append(self._release_slot)
-                if not releases:
-                    raise LimitTimeout(
-                        f"waited {max_wait:g}s for one of the client's {self._max_concurrency} requests in flight"
-                        " (max_concurrency), past the call's time budget"
-                    )
-            left = max_wait - (anyio.current_time() - started)
-            releases.append(await self._limiter.acquire(self._key, left))
+                max_wait = await self._take_slot(max_wait)
+        except LimitTimeout as exc:
+            exc.request = request
+            raise
+        held = _Held(self._slots)
+        try:
+            release = await self._limiter.acquire(self._key, max_wait)
+            if release is not _released:
+                held.release = release
             response = await self._inner.handle_async_request(request)
         except BaseException as exc:
             if isinstance(exc, LimitTimeout):
                 exc.request = request
-            with anyio.CancelScope(shield=True):
-                await self._release_all(releases)
+            await held.aclose()
             raise
         if response.status_code == 429:
             try:
                 await self._pause(request, response)
             except Exception:  # the 429 still reaches the caller, paused or not
                 logger.warning("could not pause the client after a 429 from %s", request.url.path, exc_info=True)
+        if held.nothing:
+            return response
         if response.is_closed:
             # Built with its content (a mock, an in-process app): already read,
             # so closing it again does nothing and nothing is left in flight.
-            with anyio.CancelScope(shield=True):
-                await self._release_all(releases)
+            await held.aclose()
             return response
         stream = response.stream
         assert isinstance(stream, httpx.AsyncByteStream)
-        response.stream = _ReleasingStream(stream, lambda: self._release_all(releases))
+        response.stream = _ReleasingStream(stream, held)
         return response
 
-    async def _release_slot(self) -> None:
+    async def _take_slot(self, max_wait: float) -> float:
+        """Take one of the ``max_concurrency`` slots; returns what is left of ``max_wait``."""
         assert self._slots is not None
-        self._slots.release()
-
-    @staticmethod
-    async def _release_all(releases: list[Release]) -> None:
-        for release in reversed(releases):
-            await release()
+        try:
+            # A free slot means nobody waits for one: no queue to jump.
+            self._slots.acquire_nowait()
+            return max_wait
+        except anyio.WouldBlock:
+            pass
+        started = anyio.current_time()
+        with anyio.move_on_after(max_wait):
+            await self._slots.acquire()
+            return max_wait - (anyio.current_time() - started)
+        raise LimitTimeout(
+            f"waited {max_wait:g}s for one of the client's {self._max_concurrency} requests in flight"
+            " (max_concurrency), past the call's time budget"
+        )
 
     async def _pause(self, request: httpx.Request, response: httpx.Response) -> None:
         # The server's Retry-After speaks for the account, not for one call.
