@@ -7,11 +7,13 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+import yaml  # type: ignore[import-untyped,unused-ignore]
 
 from itsm_async import (
     ApiConnectionError,
@@ -22,6 +24,8 @@ from itsm_async import (
 )
 from itsm_async.sandbox import Sandbox, SeedCounts, serve
 from itsm_async.sandbox.__main__ import build_parser, listening_socket, main
+from itsm_async.sandbox._errors import ApiName
+from itsm_async.sandbox._specs import SPEC_FILES, find_spec_file
 from kloudless_itsm_client.models import AssetCreate, AssetUpdate
 from spiceworks_client.models import TicketCreate
 
@@ -82,6 +86,39 @@ def test_command_line_options() -> None:
     with pytest.raises(SystemExit) as caught:
         main(["--faults", "teapot=1"])
     assert caught.value.code == 2
+
+
+def _without_path(api: ApiName, folder: Path, template: str) -> Path:
+    """The packaged spec of ``api`` without one of its paths, written to ``folder``."""
+    document = yaml.safe_load(find_spec_file(SPEC_FILES[api]).read_text(encoding="utf-8"))
+    del document["paths"][template]
+    path = folder / f"{api}-smaller.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_the_command_line_serves_the_spec_files_it_is_given(tmp_path: Path) -> None:
+    spiceworks = _without_path("spiceworks", tmp_path, "/api/v1/devices")
+    kloudless = _without_path("kloudless", tmp_path, "/accounts/{account_id}/itsm/assets")
+    args = build_parser().parse_args(["--spiceworks-spec", str(spiceworks), "--kloudless-spec", str(kloudless)])
+    assert (args.spiceworks_spec, args.kloudless_spec) == (spiceworks, kloudless)
+    with (
+        serve("--spiceworks-spec", str(spiceworks), "--kloudless-spec", str(kloudless), "--tickets", "3") as root,
+        httpx.Client(base_url=root, headers={"Authorization": "Bearer t"}) as client,
+    ):
+        # Each spec lacks one list path: served as a 404 there, while the rest is served as ever.
+        assert client.get("/api/v1/devices").status_code == 404
+        assert client.get("/api/v1/devices/1").status_code == 200
+        assert client.get("/v1/accounts/123/itsm/assets").status_code == 404
+        assert client.get("/v1/accounts/123/itsm/incidents").status_code == 200
+
+
+def test_a_spec_file_that_is_not_there_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for option in ("--spiceworks-spec", "--kloudless-spec"):
+        with pytest.raises(SystemExit) as caught:
+            build_parser().parse_args([option, str(tmp_path / "missing.yaml")])
+        assert caught.value.code == 2
+        assert "missing.yaml" in capsys.readouterr().err
 
 
 def test_serve_reports_a_server_that_does_not_start() -> None:

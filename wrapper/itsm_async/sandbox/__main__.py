@@ -3,6 +3,7 @@
 Example::
 
     python -m itsm_async.sandbox --port 8400 --seed 7 --db sandbox.db --faults "429=0.1,drop=0.02"
+    python -m itsm_async.sandbox --spiceworks-spec my-spiceworks.yaml   # a spec of one's own
 
 Spiceworks is then at ``http://127.0.0.1:8400`` (paths ``/api/v1/...``),
 Kloudless at ``http://127.0.0.1:8400/v1`` (account ``123``), the counters
@@ -17,6 +18,7 @@ import logging
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import attrs
 import uvicorn
@@ -25,6 +27,7 @@ from ._faults import ConnectionDropped, FaultConfig
 from ._http import CoalescingHTTPProtocol
 from ._sandbox import Sandbox
 from ._seed import SeedCounts
+from ._specs import SPECS_ENV
 
 
 class _QuietDrops(logging.Filter):
@@ -46,6 +49,13 @@ def _faults(text: str) -> FaultConfig:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _spec_file(text: str) -> Path:
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no spec file {text!r}")
+    return path
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line's options."""
     parser = argparse.ArgumentParser(
@@ -65,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="faults to inject, e.g. '429=0.1,503=0.05,drop=0.02,slow=0.1,delay=0.3' or 'script=429+ok+drop'",
     )
     parser.add_argument("--fault-seed", type=int, default=0, help="seed of the faults' random stream")
+    for api, title in (("spiceworks", "Spiceworks"), ("kloudless", "Kloudless")):
+        parser.add_argument(
+            f"--{api}-spec",
+            type=_spec_file,
+            metavar="PATH",
+            help=f"the {title} OpenAPI document to serve (default: the packaged one, or the one in ${SPECS_ENV})",
+        )
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     defaults = SeedCounts()
     for field in attrs.fields(SeedCounts):
@@ -140,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         faults=args.faults,
         fault_seed=args.fault_seed,
         account_id=args.account_id,
+        spiceworks_spec=args.spiceworks_spec,
+        kloudless_spec=args.kloudless_spec,
     )
     try:
         with listening_socket(args.host, args.port) as sock:
