@@ -69,15 +69,18 @@ def _read_assignee(value: Any, problems: list[Mismatch], path: str) -> Any:
 
     if type(value) is dict:
         before = mismatches_recorded()
-        trial: list[Mismatch] = []
-        candidate = UserRef.from_dict(value) if type(value) is dict else mismatch(trial, path, "object", value)
+        trial_1: list[Mismatch] = []
+        candidate_1 = UserRef.from_dict(value) if type(value) is dict else mismatch(trial_1, path, "object", value)
         if mismatches_recorded() == before:
-            return candidate
+            return candidate_1
         forget_mismatches(before)
 
     if value is None:
         return value
 
+    if type(value) is dict:
+        # The one object variant, read tolerantly: its own mismatches are recorded on it.
+        return UserRef.from_dict(value)
     return mismatch(problems, path, "one of UserRef | None", value)
 
 
