@@ -64,7 +64,7 @@ DOCS = ROOT / "docs"
 PYTHON = {"python"}
 SHELL = {"sh", "bash", "shell"}
 NOT_CODE = {"text", "console"}
-FILE_ONLY = {"toml", "ini", "yaml"}
+FILE_ONLY = {"toml", "ini", "yaml", "json"}
 KNOWN_TAGS = PYTHON | SHELL | NOT_CODE | FILE_ONLY
 NOT_RUN_TITLE = "Not run: "
 

@@ -35,7 +35,7 @@ WRAPPER = "itsm_async"
 #: any other follows in the order ``__init__.py`` imports it.
 FIRST_MODULES = ("_client", "_paging", "_retry", "_transport")
 #: Submodules of ``itsm_async`` with a page of their own, after the top-level names.
-SUBMODULES = ("testing", "sandbox", "vendor", "redis")
+SUBMODULES = ("testing", "sandbox", "vendor", "redis", "cli")
 #: The names of a generated package's ``types`` that users meet (defined by the
 #: templates, not the spec, so the same in every package).
 TYPES = ("UNSET", "Unset", "Response", "ArgumentError", "MissingFieldError")
