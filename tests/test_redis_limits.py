@@ -16,6 +16,7 @@ import importlib
 import math
 import multiprocessing
 import signal
+import socket
 import sys
 import threading
 import time
@@ -347,6 +348,18 @@ async def test_a_429_seen_by_one_replica_pauses_another(
     await other_client.aclose()
     assert why == 1
     assert 29 < wait <= 30
+
+
+async def test_a_redis_that_does_not_answer_cannot_hold_a_call_past_its_budget() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        client = redis.asyncio.Redis(host="127.0.0.1", port=silent.getsockname()[1])
+        limiter = RedisLimiter(client, rate=SHARED_RATE)
+        started = time.monotonic()
+        with pytest.raises(LimitTimeout, match=r"Redis did not answer within the call's time budget"):
+            await limiter.acquire(KEY, 0.1)
+        waited = time.monotonic() - started
+        await client.aclose()
+    assert 0.1 < waited < 0.1 + 1.0 + 0.5  # the budget, then a second's grace for the answer
 
 
 # --- replicas in processes, in real time -------------------------------------------------------------

@@ -135,6 +135,9 @@ return 1
 """
 )
 
+#: Seconds past the call's deadline that a shielded question to Redis may take.
+_ANSWER_GRACE = 1.0
+
 _WHY = {
     1: "the account is paused after a 429 (Retry-After) for {wait:.3g}s more",
     2: "the shared max_concurrency is taken",
@@ -258,9 +261,13 @@ class RedisLimiter:
             async with queue:
                 while True:
                     # Shielded: an admission the server made is never lost to
-                    # a cancellation, nor a connection left mid-reply.
-                    with anyio.CancelScope(shield=True):
+                    # a cancellation, nor a connection left mid-reply; bounded,
+                    # so that a server that does not answer cannot hold the call.
+                    wait, why = math.inf, -1
+                    with anyio.CancelScope(shield=True, deadline=deadline + _ANSWER_GRACE):
                         wait, why = await self.try_acquire(key, lease)
+                    if why == -1:
+                        raise LimitTimeout(f"Redis did not answer within the call's time budget ({self._redis!r})")
                     if why == 0:
                         admitted = True
                         break
@@ -284,9 +291,14 @@ class RedisLimiter:
             with contextlib.suppress(asyncio.CancelledError):
                 await renewal
             self._renewals.discard(renewal)
-            try:
-                await self._redis.zrem(leases, lease)
-            except redis.exceptions.RedisError:
+            released = False
+            with anyio.move_on_after(self._lease_ttl):
+                try:
+                    await self._redis.zrem(leases, lease)
+                    released = True
+                except redis.exceptions.RedisError:
+                    logger.debug("releasing a lease of %s failed", leases, exc_info=True)
+            if not released:
                 logger.warning("could not release a lease of %s; it lapses in %gs", leases, self._lease_ttl)
 
         return release
