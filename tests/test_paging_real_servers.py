@@ -299,3 +299,12 @@ async def test_page_items_missing_or_not_a_list_raises(items: Callable[[], Any],
     with pytest.raises(PagingError, match=r"list_tickets: .*FakePage.*\['meta', 'results'\]"):
         [item async for item in Paginator(list_tickets, {}, style)]
     assert fetched == [{}]
+
+
+async def test_kloudless_null_next_page_ends_even_with_an_integer_page() -> None:
+    # As kloudless-python: only a next_page that is absent is followed by page + 1.
+    body = {"objects": [kloudless_item("incident", "a")], "count": 1, "page": 1, "next_page": None}
+    server = Recorder(lambda query: httpx.Response(200, json={**body, "type": "object_list", "api": "itsm"}))
+    async with kloudless(server) as client:
+        assert await ids_of(client.paginate(client.incidents.list_incidents)) == ["a"]
+    assert server.pages == [None]

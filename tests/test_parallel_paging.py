@@ -372,3 +372,20 @@ def test_token_pages_stay_sequential(backend: str) -> None:
 
     run(backend, flow)
     assert in_flight[1] == 1
+
+
+def test_pages_inside_async_with_come_in_order_with_a_window(backend: str) -> None:
+    server = Server(SIZES, hold=lambda page: 2 * (30 - page))
+    numbers: list[int] = []
+
+    async def flow() -> None:
+        async with (
+            client_for(server) as client,
+            client.paginate(client.tickets.list_tickets, concurrency=4).pages() as pages,
+        ):
+            async for page in pages:
+                numbers.append(page.meta.current_page)
+
+    run(backend, flow)
+    assert numbers == list(range(1, len(SIZES) + 1))
+    assert server.peak == 4
