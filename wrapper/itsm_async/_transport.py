@@ -13,6 +13,12 @@ stamina's testing mode as stamina's own waits are.
 The policy's ``budget`` caps the whole call: each attempt's timeouts are
 clipped to what is left of it, and an attempt still running when it ends is
 cut short with an ``httpx.ReadTimeout``.
+
+The clients put their limits (``_limits.LimitedTransport``) under this
+transport, so that every attempt takes its own turn; each attempt tells them
+how long it may wait for it (what is left of the budget) and the longest
+pause a 429 may impose (the policy's ``max_retry_after``). A ``LimitTimeout``
+is not retried: a later attempt would queue again.
 """
 
 from __future__ import annotations
