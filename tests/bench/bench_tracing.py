@@ -1,0 +1,131 @@
+"""Benchmark: the cost of tracing per operation call, as ratios to tracing off in the same run.
+
+Sequential ``get_ticket`` calls through one ``SpiceworksClient`` answered by
+an ``httpx.MockTransport`` (no network, so the client's own work is all
+there is to measure), made with:
+
+- no tracing code at all: ``invoke`` bypassed, straight to the send path
+  (what a client cost before tracing existed);
+- tracing off: no ``tracer_provider`` (the baseline of every ratio);
+- ``opentelemetry.trace.NoOpTracerProvider()``;
+- the SDK's ``TracerProvider`` with a simple span processor and an exporter
+  that drops what it is given (span creation, attributes, ending, export call).
+
+The kinds run interleaved, ``ROUNDS`` rounds of ``CALLS`` calls each, in a
+new order every round; each ratio is the median over the rounds of that
+round's time against tracing off's in the same round, so a busy moment of a
+shared machine skews one round only. Times are the process's CPU time.
+Reported only: it never fails on timing.
+
+Run: ``python tests/bench/bench_tracing.py`` (about 5 s of CPU; ``--rounds``
+and ``--calls`` to change it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import anyio
+import httpx
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.trace import NoOpTracerProvider
+
+from itsm_async import SpiceworksClient
+from itsm_async._send import Sender
+from itsm_async._tracing import tracing_for, with_retry_events
+
+ROUNDS = 11
+CALLS = 200
+BODY = (
+    b'{"ticket": {"id": 42, "summary": "Printer on fire", "status": "open", "priority": "high",'
+    b' "created_at": "2024-05-01T09:30:00+00:00", "updated_at": "2024-05-01T09:30:00+00:00"}}'
+)
+
+
+class _Dropping(SpanExporter):
+    """An exporter that accepts every span and keeps none."""
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return SpanExportResult.SUCCESS
+
+
+class _Untraced(SpiceworksClient):
+    """A client whose calls skip ``invoke``'s tracing check: the send path as it was before tracing."""
+
+    invoke = Sender._send_operation
+
+
+def _answer(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, content=BODY, headers={"Content-Type": "application/json"})
+
+
+def client(kind: str) -> SpiceworksClient:
+    """A client for ``kind``; the provider is wired as the client's ``tracer_provider=`` does."""
+    transport = httpx.MockTransport(_answer)
+    if kind == "no tracing code":
+        return _Untraced(token="bench", base_url="https://sw.test", transport=transport)
+    provider: Any = None
+    if kind == "no-op provider":
+        provider = NoOpTracerProvider()
+    elif kind == "SDK provider":
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(_Dropping()))
+    tracing = tracing_for("SpiceworksClient", provider)
+    made = SpiceworksClient(
+        token="bench", base_url="https://sw.test", transport=transport, on_retry=with_retry_events(tracing, None)
+    )
+    made._tracing = tracing
+    return made
+
+
+async def timed(call: Callable[[int], Any], calls: int) -> float:
+    """CPU seconds of this process for ``calls`` sequential calls.
+
+    CPU time, not wall time: on a shared machine the wall clock also counts
+    the time other processes held the cores.
+    """
+    started = time.process_time()
+    for ident in range(calls):
+        await call(ident)
+    return time.process_time() - started
+
+
+async def main(rounds: int, calls: int) -> None:
+    kinds = ["tracing off", "no tracing code", "no-op provider", "SDK provider"]
+    clients = {kind: client(kind) for kind in kinds}
+    seconds: dict[str, list[float]] = {kind: [] for kind in kinds}
+    shuffle = random.Random(1).shuffle
+    try:
+        for kind in kinds:  # warm up: imports, caches, the first span
+            await timed(clients[kind].tickets.get_ticket, 50)
+        for _ in range(rounds):
+            order = list(kinds)
+            shuffle(order)
+            for kind in order:
+                seconds[kind].append(await timed(clients[kind].tickets.get_ticket, calls))
+    finally:
+        for made in clients.values():
+            await made.aclose()
+    off = seconds["tracing off"]
+    print(f"tracing cost per call: {rounds} interleaved rounds of {calls} get_ticket calls, MockTransport, asyncio")
+    print(f"{'kind':<20} {'CPU µs/call':>12} {'vs tracing off':>15}  (median over rounds; reported only)")
+    for kind in kinds:
+        per_call = statistics.median(seconds[kind]) / calls * 1e6
+        ratio = statistics.median(mine / base for mine, base in zip(seconds[kind], off, strict=True))
+        print(f"{kind:<20} {per_call:12.1f} {ratio:14.3f}x")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--calls", type=int, default=CALLS)
+    arguments = parser.parse_args()
+    anyio.run(main, arguments.rounds, arguments.calls)
+    sys.exit(0)
