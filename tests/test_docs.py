@@ -41,6 +41,7 @@ import os
 import re
 import selectors
 import shlex
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -49,6 +50,7 @@ import traceback
 import typing
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 import anyio
@@ -541,3 +543,56 @@ def test_reference_has_every_operation_and_model_of_the_generated_packages(site:
         expected += [f"{group.__module__}.{group.__name__}.{name}" for name in operations if not name.endswith("_raw")]
     missing = [identifier for identifier in expected if f'id="{identifier}"' not in reference]
     assert not missing, f"not in the API reference: {missing}"
+
+
+def _reference_hook() -> Any:
+    if importlib.util.find_spec("griffe") is None or importlib.util.find_spec("mkdocs") is None:
+        pytest.skip("mkdocs is not installed: pip install 'itsm-async[docs]'")
+    spec = importlib.util.spec_from_file_location("reference_pages", DOCS / "hooks" / "reference_pages.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_reference_follows_a_regenerated_package(tmp_path: Path) -> None:
+    """A group and a model added to a generated package get reference pages, with no edit to the hook."""
+    hook = _reference_hook()
+    for folder in ("wrapper", "generated"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    package = tmp_path / "generated" / "spiceworks_client"
+    (package / "api" / "escalations").mkdir()
+    (package / "api" / "escalations" / "__init__.py").write_text(
+        'class EscalationsApi:\n    """The escalations operations."""\n\n'
+        "    async def list_escalations(self) -> None:\n"
+        '        """List escalations."""\n',
+        encoding="utf-8",
+    )
+    api = package / "api" / "__init__.py"
+    text = api.read_text(encoding="utf-8")
+    assert "\n    def __init__(self" in text, "the generated Api class has no __init__ to add a group before"
+    text = text.replace("\n    def __init__(self", "\n    escalations: EscalationsApi\n\n    def __init__(self", 1)
+    api.write_text("from .escalations import EscalationsApi\n" + text, encoding="utf-8")
+    (package / "models" / "escalation.py").write_text(
+        'class Escalation:\n    """An escalated ticket."""\n', encoding="utf-8"
+    )
+    models = package / "models" / "__init__.py"
+    text = models.read_text(encoding="utf-8")
+    assert "__all__ = (" in text, "the generated models package has no __all__ tuple"
+    text = text.replace("__all__ = (", '__all__ = (\n    "Escalation",', 1)
+    models.write_text(text + "from .escalation import Escalation\n", encoding="utf-8")
+
+    nav: list[Any] = [{"Home": "index.md"}, {"Reference": []}]
+    config = SimpleNamespace(config_file_path=str(tmp_path / "mkdocs.yml"), nav=nav)
+    hook.on_config(config)
+    pages: dict[str, str] = hook._pages
+
+    group = pages["reference/spiceworks_client/api/escalations.md"]
+    assert "::: spiceworks_client.api.escalations.EscalationsApi" in group
+    assert (
+        "spiceworks_client.api.escalations.EscalationsApi.list_escalations"
+        in pages["reference/spiceworks_client/index.md"]
+    )
+    assert "::: spiceworks_client.models.Escalation\n" in pages["reference/spiceworks_client/models.md"]
+    assert "reference/spiceworks_client/api/escalations.md" in repr(nav[1]["Reference"])
