@@ -14,6 +14,7 @@ own event loop with ``anyio.run``.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -27,7 +28,16 @@ import sniffio
 import stamina
 from trio.testing import MockClock
 
-from itsm_async import ApiError, ApiTimeoutError, InvalidArgumentError, RateLimitError, RetryPolicy, SpiceworksClient
+from itsm_async import (
+    ApiError,
+    ApiTimeoutError,
+    InvalidArgumentError,
+    KloudlessClient,
+    RateLimitError,
+    ResponseDecodeError,
+    RetryPolicy,
+    SpiceworksClient,
+)
 from itsm_async._limits import (
     LimitedTransport,
     Limiter,
@@ -610,3 +620,60 @@ def test_a_shorter_pause_does_not_cut_a_longer_one_short() -> None:
 
 def test_the_local_limiter_is_a_limiter() -> None:
     assert isinstance(LocalLimiter(), Limiter)
+
+
+# --- through the clients' constructors -------------------------------------------------------------
+
+wired = pytest.mark.skipif(
+    "rate_limit" not in inspect.signature(SpiceworksClient.__init__).parameters,
+    reason="the clients do not take max_concurrency= and rate_limit= yet (_client.py)",
+)
+
+
+class KeyRecording(LocalLimiter):
+    """A roomy in-memory limiter that records the key of each turn it gives."""
+
+    def __init__(self) -> None:
+        super().__init__(RateLimit(per_second=1000, burst=1000))
+        self.keys: list[str] = []
+
+    async def acquire(self, key: str, max_wait: float) -> Callable[[], Awaitable[None]]:
+        self.keys.append(key)
+        return await super().acquire(key, max_wait)
+
+
+@wired
+@pytest.mark.parametrize(("name", "value"), [("max_concurrency", 0), ("rate_limit", 50)])
+def test_the_clients_check_their_limits(name: str, value: object) -> None:
+    limits: dict[str, Any] = {name: value}
+    with pytest.raises(InvalidArgumentError, match=rf"^SpiceworksClient: {name} must be"):
+        SpiceworksClient(token="t", **limits)
+    with pytest.raises(InvalidArgumentError, match=rf"^KloudlessClient: {name} must be"):
+        KloudlessClient(account_id="123", token="t", **limits)
+
+
+@wired
+def test_the_clients_limit_every_call_and_key_a_shared_limiter_by_api_and_account(anyio_backend: str) -> None:
+    async def flow() -> None:
+        inner = InFlight()
+        three: dict[str, Any] = {"max_concurrency": 3}
+        async with (
+            SpiceworksClient(token="t", base_url=BASE_URL, transport=inner, **three) as sw,
+            anyio.create_task_group() as tg,
+        ):
+            for n in range(12):
+                tg.start_soon(sw.tickets.get_ticket, n)
+        assert (inner.attempts, inner.peak) == (12, 3)
+
+        shared = KeyRecording()
+        limits: dict[str, Any] = {"rate_limit": shared}
+        async with (
+            SpiceworksClient(token="t", base_url=BASE_URL, transport=InFlight(), **limits) as sw,
+            KloudlessClient(account_id="123", token="t", transport=InFlight(), **limits) as kl,
+        ):
+            await sw.tickets.get_ticket(1)
+            with contextlib.suppress(ResponseDecodeError):  # the fake answers with a ticket
+                await kl.incidents.get_incident("inc-1")
+        assert shared.keys == ["spiceworks", "kloudless:123"]
+
+    run(anyio_backend, flow)
