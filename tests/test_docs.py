@@ -545,20 +545,11 @@ def test_reference_has_every_operation_and_model_of_the_generated_packages(site:
     assert not missing, f"not in the API reference: {missing}"
 
 
-def _reference_hook() -> Any:
-    if importlib.util.find_spec("griffe") is None or importlib.util.find_spec("mkdocs") is None:
-        pytest.skip("mkdocs is not installed: pip install 'itsm-async[docs]'")
-    spec = importlib.util.spec_from_file_location("reference_pages", DOCS / "hooks" / "reference_pages.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_reference_follows_a_regenerated_package(tmp_path: Path) -> None:
     """A group and a model added to a generated package get reference pages, with no edit to the hook."""
-    hook = _reference_hook()
+    if importlib.util.find_spec("mkdocs") is None:
+        pytest.skip("mkdocs is not installed: pip install 'itsm-async[docs]'")
+    hook = _hook_module("reference_pages")
     for folder in ("wrapper", "generated"):
         shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
     package = tmp_path / "generated" / "spiceworks_client"
@@ -596,3 +587,50 @@ def test_reference_follows_a_regenerated_package(tmp_path: Path) -> None:
     )
     assert "::: spiceworks_client.models.Escalation\n" in pages["reference/spiceworks_client/models.md"]
     assert "reference/spiceworks_client/api/escalations.md" in repr(nav[1]["Reference"])
+
+
+def _hook_module(name: str) -> Any:
+    if importlib.util.find_spec("griffe") is None:
+        pytest.skip("griffe is not installed: pip install 'itsm-async[docs]'")
+    spec = importlib.util.spec_from_file_location(name, DOCS / "hooks" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_docstring_roles_and_literal_blocks_read_as_markdown() -> None:
+    markdown = _hook_module("griffe_rst").markdown
+    text = (
+        "Each test gets a :class:`~itsm_async.sandbox.Sandbox`; see :func:`itsm_async.sandbox.serve`.\n"
+        "\n"
+        "Load them in a ``conftest.py``::\n"
+        "\n"
+        '    pytest_plugins = ["itsm_async.testing"]\n'
+        "\n"
+        "The tree::\n"
+        "\n"
+        "    ItsmError\n"
+        "    └── ApiError\n"
+        "\n"
+        "After."
+    )
+    assert markdown(text).splitlines() == [
+        "Each test gets a `Sandbox`; see `itsm_async.sandbox.serve`.",
+        "",
+        "Load them in a ``conftest.py``:",
+        "",
+        "```python",
+        'pytest_plugins = ["itsm_async.testing"]',
+        "```",
+        "",
+        "The tree:",
+        "",
+        "```text",
+        "ItsmError",
+        "└── ApiError",
+        "```",
+        "",
+        "After.",
+    ]

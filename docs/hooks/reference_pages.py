@@ -208,7 +208,14 @@ def _generated_pages(package: griffe.Module) -> tuple[dict[str, str], list[Any]]
         else:
             options = {"members": False}
         model_lines.append(
-            _directive(identifier, show_root_full_path=False, show_signature=False, **options, **GENERATED_OPTIONS)
+            _directive(
+                identifier,
+                show_root_full_path=False,
+                show_signature=False,
+                separate_signature=False,
+                **options,
+                **GENERATED_OPTIONS,
+            )
         )
     pages[f"{root}/models.md"] = "\n".join(model_lines)
     types = _target(package.members["types"])
