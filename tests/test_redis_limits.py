@@ -466,7 +466,9 @@ def test_four_processes_share_the_rate_limit_and_a_429_pauses_them_all(redis_url
     limited_at, limited_worker = server.rate_limited
     others = {worker for when, worker in server.seen if limited_at - 0.5 <= when < limited_at} - {limited_worker}
     assert others  # other replicas were sending when one of them saw the 429
-    during = [when - limited_at for when, _ in server.seen if limited_at + 0.1 < when < limited_at + 0.95]
+    # Requests let through just before the pause was shared may still arrive
+    # a little later on a loaded machine; after that, a second of silence.
+    during = [when - limited_at for when, _ in server.seen if limited_at + 0.25 < when < limited_at + 0.95]
     assert during == []  # every replica waited out the Retry-After
     after = {worker for when, worker in server.seen if limited_at + 0.95 <= when <= limited_at + 1.5}
     assert len(after) >= 2
