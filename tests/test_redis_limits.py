@@ -52,7 +52,7 @@ CALLS_PER_WORKER = 16
 RUN_SECONDS = 3.0
 #: When, into the run, the counting server answers one request with a 429.
 RATE_LIMITED_AT = 1.5
-LEASE_TTL = 0.5
+LEASE_TTL = 0.75
 #: The path the replicas open their connections with; the counting server does not count it.
 WARM_UP = "/warm-up"
 
@@ -485,7 +485,7 @@ def test_a_replica_killed_while_holding_capacity_frees_it_after_the_lease_ttl(re
             limiter = RedisLimiter(client, max_concurrency=1, lease_ttl=LEASE_TTL, key_prefix=prefix)
             # Alive, the holder renews its lease: it keeps it past twice the TTL.
             with pytest.raises(LimitTimeout, match=r"max_concurrency is taken"):
-                await limiter.acquire(KEY, 2.5 * LEASE_TTL)
+                await limiter.acquire(KEY, 2 * LEASE_TTL)
             holder.kill()  # SIGKILL: no cleanup, no release
             holder.join()
             assert holder.exitcode == -signal.SIGKILL
@@ -501,4 +501,4 @@ def test_a_replica_killed_while_holding_capacity_frees_it_after_the_lease_ttl(re
         stop(holder, channel)
     print(f"capacity freed {freed_after:.2f}s after the kill (lease TTL {LEASE_TTL}s)")
     # Renewed every TTL/3, the dead holder's lease lapses between 2/3 TTL and one TTL after the kill.
-    assert LEASE_TTL / 3 < freed_after < LEASE_TTL + 0.3
+    assert LEASE_TTL / 3 < freed_after < LEASE_TTL + 0.5
