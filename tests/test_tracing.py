@@ -526,6 +526,19 @@ def test_a_failed_walk_records_its_error(
     assert "led back" not in span.to_json()
 
 
+def test_a_walk_ended_outside_an_event_loop_still_records_its_error(
+    provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    class Walk:
+        pass
+
+    walk = Walk()
+    Tracing(provider).paging("tickets.list_tickets", walk).end(error=PagingError("the server led back to page 1"))
+    [span] = finished(exporter)
+    assert dict(span.attributes or {})["error.type"] == "PagingError"
+    assert span.status.status_code is StatusCode.ERROR
+
+
 def test_a_walk_dropped_part_way_still_ends_its_span(provider: TracerProvider, exporter: InMemorySpanExporter) -> None:
     class Walk:
         pass

@@ -160,13 +160,21 @@ class Tracing:
 
     def _failed(self, span: Span, exc: BaseException) -> None:
         """Record how a call or a walk ended: an error's class, or a cancellation."""
-        if isinstance(exc, anyio.get_cancelled_exc_class()):
+        if _cancellation(exc):
             span.set_attribute("itsm.cancelled", True)
             return
         name = type(exc).__name__
         span.set_attribute("error.type", name)
         # The class's name only: a message names the URL and repeats the server's words.
         span.set_status(self._error, name)
+
+
+def _cancellation(exc: BaseException) -> bool:
+    """Whether ``exc`` is the running event loop's cancellation (asyncio's or trio's)."""
+    try:
+        return isinstance(exc, anyio.get_cancelled_exc_class())
+    except RuntimeError:  # no event loop: a walk's span ended by the garbage collector
+        return False
 
 
 class OperationSpan:
@@ -245,7 +253,7 @@ class PagingSpan:
         """End the span (once; later calls do nothing).
 
         Args:
-            items: The items the walk yielded, when known.
+            items: The items of the pages the walk read, when known.
             error: What ended the walk, when it failed.
         """
         if self.ended:
