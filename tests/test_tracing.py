@@ -15,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -695,3 +696,17 @@ def test_without_the_extra_the_client_works() -> None:
     done = _isolated(blocked.replace("{TICKET}", json.dumps(TICKET)))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_benchmark_runs_and_reports_every_kind() -> None:
+    bench = Path(__file__).parent / "bench" / "bench_tracing.py"
+    done = subprocess.run(  # noqa: S603 - this interpreter, the repository's bench
+        [sys.executable, str(bench), "--rounds", "1", "--calls", "3"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = {line.split("  ")[0] for line in done.stdout.splitlines()[2:]}
+    assert rows == {"tracing off", "no tracing code", "no-op provider", "SDK provider"}
