@@ -16,7 +16,8 @@ client's base URL is ``http://127.0.0.1:PORT/total/10000/latency/20``. A
 request without an ``Authorization`` header is a 401.
 
 It must never be the bottleneck of what it measures: it is a bare asyncio
-protocol (no framework, no per-request parsing beyond the request line),
+protocol (no framework; of a request it reads the request line, the
+headers it needs and the end of the body),
 each distinct request target is rendered once and its response bytes are
 kept, and every response goes out in one write (asyncio sets TCP_NODELAY),
 so a kept-alive client never waits on Nagle's algorithm. The delay is a
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import re
 import sys
@@ -86,6 +88,7 @@ def _response(status: str, body: dict[str, Any]) -> bytes:
 _UNAUTHORIZED = _response("401 Unauthorized", {"error": "missing Authorization header"})
 _NOT_FOUND = _response("404 Not Found", {"error": "no such route"})
 _NOT_ALLOWED = _response("405 Method Not Allowed", {"error": "only GET is served"})
+_BAD_REQUEST = _response("400 Bad Request", {"error": "a chunk size that is not hexadecimal"})
 
 
 def _int(query: dict[str, list[str]], name: str, default: int) -> int:
@@ -114,14 +117,49 @@ def render(target: bytes) -> tuple[bytes, float]:
     return _response("200 OK", {"tickets": tickets, "meta": meta}), delay
 
 
+_CHUNKED = re.compile(rb"\r\ntransfer-encoding:[^\r]*chunked")
+_CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d+)")
+
+
+def body_end(lowered_head: bytes, buffer: bytes) -> int:
+    """Where the body of the request with this (lowercased) head ends in ``buffer``; -1 while incomplete.
+
+    RFC 9112, section 6: a chunked body runs to its zero-size chunk and the
+    empty line after its trailers; otherwise ``Content-Length`` bytes, or none.
+
+    Raises:
+        ValueError: A chunk size that is not hexadecimal.
+    """
+    if _CHUNKED.search(lowered_head) is None:
+        match = _CONTENT_LENGTH.search(lowered_head)
+        length = int(match[1]) if match else 0
+        return length if len(buffer) >= length else -1
+    position = 0
+    while (line_end := buffer.find(b"\r\n", position)) >= 0:
+        size = int(buffer[position:line_end].partition(b";")[0], 16)
+        if size == 0:
+            end = buffer.find(b"\r\n\r\n", line_end)
+            return end + 4 if end >= 0 else -1
+        position = line_end + 2 + size + 2
+    return -1
+
+
 class CannedHttp(asyncio.Protocol):
-    """HTTP/1.1 with keep-alive, one connection; responses come from a shared cache."""
+    """HTTP/1.1 with keep-alive, one connection; responses come from a shared cache.
+
+    Request bodies are read and dropped (a client may send an empty chunked
+    body even with a GET). Responses leave in the order of their requests,
+    each no sooner than its delay after its request came in.
+    """
 
     def __init__(self, cache: dict[bytes, tuple[bytes, float]]) -> None:
         self._cache = cache
         self._buffer = b""
+        self._head: tuple[bytes, bytes] | None = None  # (head, lowercased) while its body is read
         self._transport: asyncio.Transport | None = None
         self._loop = asyncio.get_running_loop()
+        self._queue: collections.deque[tuple[float, bytes, bool]] = collections.deque()
+        self._timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -129,31 +167,56 @@ class CannedHttp(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
-        while (end := self._buffer.find(b"\r\n\r\n")) >= 0:
-            head, self._buffer = self._buffer[:end], self._buffer[end + 4 :]
-            self._answer(head)
+        while True:
+            if self._head is None:
+                end = self._buffer.find(b"\r\n\r\n")
+                if end < 0:
+                    return
+                head, self._buffer = self._buffer[:end], self._buffer[end + 4 :]
+                self._head = head, head.lower()
+            try:
+                end = body_end(self._head[1], self._buffer)
+            except ValueError:
+                self._queue.clear()
+                self._send(_BAD_REQUEST, close=True)
+                return
+            if end < 0:
+                return
+            self._buffer = self._buffer[end:]
+            (head, lowered), self._head = self._head, None
+            self._answer(head, lowered)
 
-    def _answer(self, head: bytes) -> None:
-        request_line, _, headers = head.partition(b"\r\n")
+    def _answer(self, head: bytes, lowered: bytes) -> None:
+        request_line = head.partition(b"\r\n")[0]
         method, _, rest = request_line.partition(b" ")
         target = rest.rpartition(b" ")[0]
-        lowered = headers.lower()
-        close = b"connection: close" in lowered
+        close = b"\r\nconnection: close" in lowered
         if method != b"GET":
-            # No request bodies are read, so the connection cannot go on.
-            self._send(_NOT_ALLOWED, close=True)
-            return
-        if b"authorization:" not in lowered:
-            self._send(_UNAUTHORIZED, close=close)
-            return
-        cached = self._cache.get(target)
-        if cached is None:
-            cached = self._cache[target] = render(target)
-        response, delay = cached
-        if delay:
-            self._loop.call_later(delay, self._send, response, close)
+            self._reply(_NOT_ALLOWED, 0.0, close)
+        elif b"\r\nauthorization:" not in lowered:
+            self._reply(_UNAUTHORIZED, 0.0, close)
         else:
+            cached = self._cache.get(target)
+            if cached is None:
+                cached = self._cache[target] = render(target)
+            self._reply(cached[0], cached[1], close)
+
+    def _reply(self, response: bytes, delay: float, close: bool) -> None:
+        if not delay and not self._queue:
             self._send(response, close)
+            return
+        self._queue.append((self._loop.time() + delay, response, close))
+        if self._timer is None:
+            self._timer = self._loop.call_at(self._queue[0][0], self._flush)
+
+    def _flush(self) -> None:
+        self._timer = None
+        now = self._loop.time()
+        while self._queue and self._queue[0][0] <= now:
+            _, response, close = self._queue.popleft()
+            self._send(response, close)
+        if self._queue:
+            self._timer = self._loop.call_at(self._queue[0][0], self._flush)
 
     def _send(self, response: bytes, close: bool) -> None:
         transport = self._transport
@@ -165,6 +228,10 @@ class CannedHttp(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._queue.clear()
 
 
 async def serve(port: int) -> None:
