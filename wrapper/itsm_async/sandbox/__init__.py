@@ -26,6 +26,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - exercised in a subproce
 from ._errors import ResponseContractError
 from ._faults import FAULT_KINDS, ConnectionDropped, FaultConfig, FaultInjector
 from ._process import serve
+from ._real_world import RealWorld
 from ._sandbox import IN_PROCESS_URL, Sandbox
 from ._seed import SeedCounts
 from ._stats import Stats
@@ -37,6 +38,7 @@ __all__ = [
     "ConnectionDropped",
     "FaultConfig",
     "FaultInjector",
+    "RealWorld",
     "ResponseContractError",
     "Sandbox",
     "SandboxTransport",

@@ -4,6 +4,7 @@ Example::
 
     python -m itsm_async.sandbox --port 8400 --seed 7 --db sandbox.db --faults "429=0.1,drop=0.02"
     python -m itsm_async.sandbox --spiceworks-spec my-spiceworks.yaml   # a spec of one's own
+    python -m itsm_async.sandbox --real-world    # the live servers' shapes (see _real_world)
 
 Spiceworks is then at ``http://127.0.0.1:8400`` (paths ``/api/v1/...``),
 Kloudless at ``http://127.0.0.1:8400/v1`` (account ``123``), the counters
@@ -25,6 +26,7 @@ import uvicorn
 
 from ._faults import ConnectionDropped, FaultConfig
 from ._http import CoalescingHTTPProtocol
+from ._real_world import RealWorld
 from ._sandbox import Sandbox
 from ._seed import SeedCounts
 from ._specs import SPECS_ENV
@@ -82,6 +84,17 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="PATH",
             help=f"the {title} OpenAPI document to serve (default: the packaged one, or the one in ${SPECS_ENV})",
         )
+    parser.add_argument(
+        "--real-world",
+        action="store_true",
+        help="answer as the live servers do where they differ from the specs (integer priorities, nulls, "
+        "Spiceworks' documented meta and errors, 30 a page, Kloudless pages by number without next_page)",
+    )
+    parser.add_argument(
+        "--kloudless-end",
+        choices=["not_found", "empty"],
+        help="with --real-world: a Kloudless page past the last is a 404 not_found (default) or an empty page",
+    )
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     defaults = SeedCounts()
     for field in attrs.fields(SeedCounts):
@@ -126,6 +139,13 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def real_world(args: argparse.Namespace) -> RealWorld | bool:
+    """The real-world mode the parsed options ask for (False: none)."""
+    if not args.real_world:
+        return False
+    return RealWorld(kloudless_end=args.kloudless_end or "not_found")
+
+
 def uvicorn_config(sandbox: Sandbox, *, log_level: str) -> uvicorn.Config:
     """How uvicorn serves ``sandbox``: each response written in one piece (``_http``).
 
@@ -148,7 +168,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit status.
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.kloudless_end is not None and not args.real_world:
+        parser.error("--kloudless-end needs --real-world")
     chosen = {f.name: getattr(args, f.name) for f in attrs.fields(SeedCounts) if getattr(args, f.name) is not None}
     sandbox = Sandbox(
         seed=args.seed,
@@ -159,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         account_id=args.account_id,
         spiceworks_spec=args.spiceworks_spec,
         kloudless_spec=args.kloudless_spec,
+        real_world=real_world(args),
     )
     try:
         with listening_socket(args.host, args.port) as sock:

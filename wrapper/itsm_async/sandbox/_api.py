@@ -21,6 +21,7 @@ from ._call import Call, Handler, Reply
 from ._clock import iso
 from ._errors import ApiName, ApiProblem, ResponseContractError, error_body
 from ._generic import derive
+from ._real_world import RealWorld
 from ._specs import ApiSpec, load_spec
 from ._stats import Stats
 from ._store import Store
@@ -117,8 +118,11 @@ class Dispatcher:
         account_id: The Kloudless account served.
         clock: The time of a request.
         check_responses: Check every answer against the spec and raise
-            :class:`ResponseContractError` for one that breaks it.
+            :class:`ResponseContractError` for one that breaks it (never in
+            real-world mode, whose answers break it on purpose).
         specs: The document of each API; the ones ``load_spec`` finds by default.
+        real_world: Answer in the live servers' shapes (``_real_world``);
+            requests are validated against the specs all the same.
     """
 
     def __init__(
@@ -130,12 +134,14 @@ class Dispatcher:
         clock: Callable[[], datetime],
         check_responses: bool,
         specs: Mapping[ApiName, ApiSpec] | None = None,
+        real_world: RealWorld | None = None,
     ) -> None:
         self._store = store
+        self.real_world = real_world
         self._stats = stats
         self._account_id = account_id
         self._clock = clock
-        self._check_responses = check_responses
+        self._check_responses = check_responses and real_world is None
         self.specs: Mapping[ApiName, ApiSpec] = specs or {api: load_spec(api) for api in HANDWRITTEN}
         self._handlers: dict[ApiName, Mapping[str, Handler]] = {}
         #: Why each operation answered with a 501 is not served, by API.
@@ -203,10 +209,12 @@ class Dispatcher:
                 account_id=self._account_id,
                 now=self._clock(),
                 on_write=self._stats.record_write,
+                real_world=self.real_world,
+                sent_query=frozenset(name for name, _ in incoming.query),
             )
             reply = self._handlers[api][operation.operation_id](call)
         except ApiProblem as problem:
-            reply = Reply(problem.status, error_body(api, problem, request_id), problem.headers)
+            reply = Reply(problem.status, self._error_body(api, problem, request_id), problem.headers)
         answer = encode(reply)
         # A 501 of an operation the sandbox cannot serve is the sandbox's
         # limit, not a broken contract: the spec may declare no 5xx at all.
@@ -219,7 +227,10 @@ class Dispatcher:
 
     def error(self, api: ApiName, problem: ApiProblem, request_id: str) -> Answer:
         """The answer of an error the API did not itself produce (an injected 5xx)."""
-        return encode(Reply(problem.status, error_body(api, problem, request_id), problem.headers))
+        return encode(Reply(problem.status, self._error_body(api, problem, request_id), problem.headers))
+
+    def _error_body(self, api: ApiName, problem: ApiProblem, request_id: str) -> dict[str, Any]:
+        return error_body(api, problem, request_id, real_world=self.real_world is not None)
 
 
 def encode(reply: Reply) -> Answer:

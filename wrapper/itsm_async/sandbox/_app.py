@@ -9,12 +9,14 @@ break the connection, which only the raw ``send`` can do.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
 import anyio
+import attrs
 
 from ._api import Answer, Dispatcher, Incoming
 from ._errors import ApiName, ApiProblem
@@ -57,6 +59,17 @@ def _base_url(scope: Scope) -> str:
         server = scope.get("server") or ("localhost", None)
         host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
     return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
+
+
+def _without_meta(answer: Answer) -> Answer:
+    """``answer`` without the ``meta`` of a JSON object body (the rest byte for byte when it has none)."""
+    if not 200 <= answer.status < 300 or not answer.body.startswith(b"{"):
+        return answer
+    body = json.loads(answer.body)
+    if not isinstance(body, dict) or "meta" not in body:
+        return answer
+    del body["meta"]
+    return attrs.evolve(answer, body=json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 async def _start(send: Send, answer: Answer, length: int) -> None:
@@ -119,7 +132,11 @@ class SandboxApp:
             # The request is refused unhandled, as the Retry-After says.
             retry_after = f"{config.retry_after:g}"
             refuse = ApiProblem(int(fault), details=[f"injected fault {fault}"], headers={"Retry-After": retry_after})
+        if fault == "ignore_page":
+            incoming = attrs.evolve(incoming, query=[(name, value) for name, value in incoming.query if name != "page"])
         answer = self._dispatcher.answer(api, incoming, request_id, refuse)
+        if fault == "ignore_page":
+            answer = _without_meta(answer)
         if fault in ("500", "502", "504"):
             # Handled, then the answer is lost: the change has been made.
             answer = self._dispatcher.error(

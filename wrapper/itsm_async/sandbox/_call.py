@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from ._real_world import RealWorld
 from ._store import Record, Store
 from ._validation import Checked
 
@@ -38,6 +39,8 @@ class Call:
         account_id: The Kloudless account the sandbox serves.
         now: The moment of the request, for ``created`` and ``modified``.
         on_write: Told ``(action, collection)`` for each create, update and delete.
+        real_world: Answer in the live servers' shapes (``_real_world``), or None for the specs'.
+        sent_query: The query parameters the request itself carried (``params`` adds the spec's defaults).
     """
 
     store: Store
@@ -47,6 +50,8 @@ class Call:
     account_id: str
     now: datetime
     on_write: Callable[[str, str], None]
+    real_world: RealWorld | None = None
+    sent_query: frozenset[str] = frozenset()
     _users: dict[int, Record | None] = attrs.field(factory=dict)
 
     def user(self, user_id: int | None) -> Record | None:

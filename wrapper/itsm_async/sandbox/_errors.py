@@ -3,7 +3,9 @@
 A handler refuses a request by raising :class:`ApiProblem`; the application
 turns it into the error body of the API the request was for:
 
-- Spiceworks: ``{"error": <message>, "details": [<detail>, ...]}``.
+- Spiceworks: ``{"error": <message>, "details": [<detail>, ...]}``; in
+  real-world mode ``{"errors": [{"title": <message>, "details": <detail>}, ...]}``,
+  as Spiceworks' documentation shows it.
 - Kloudless: ``{"error_code", "message", "id", "status_code"}``, ``id`` being
   the request id, as the Kloudless spec's ``info.description`` records.
 """
@@ -71,17 +73,23 @@ class ApiProblem(Exception):
         super().__init__(f"{status}: {self.message}")
 
 
-def error_body(api: ApiName, problem: ApiProblem, request_id: str) -> dict[str, Any]:
+def error_body(api: ApiName, problem: ApiProblem, request_id: str, *, real_world: bool = False) -> dict[str, Any]:
     """The error body ``api`` sends for ``problem``.
 
     Args:
         api: The API the request was for.
         problem: The refusal.
         request_id: This request's id (Kloudless puts it in the body).
+        real_world: Spiceworks' body as its documentation shows it:
+            ``{"errors": [{"title", "details"}, ...]}``, one per detail.
 
     Returns:
         The JSON-ready body.
     """
+    if api == "spiceworks" and real_world:
+        return {
+            "errors": [{"title": problem.message, "details": detail} for detail in problem.details or [problem.message]]
+        }
     if api == "spiceworks":
         return {"error": problem.message, "details": problem.details}
     message = problem.message

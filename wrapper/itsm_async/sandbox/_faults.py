@@ -4,17 +4,19 @@ Off by default. A :class:`FaultConfig` gives each fault kind a rate per
 request and/or a script (the kinds of the next requests, in order; ``ok``
 for none), drawn from a seeded random stream so that a run repeats. Kinds:
 
-=============  ================================================================
-``429``        rate limited, with ``Retry-After``; the request is not handled
-``503``        unavailable, with ``Retry-After``; the request is not handled
-``500`` ...    ``500``, ``502``, ``504``: the request *is* handled, then the
-               answer is lost to an error, as behind a failing gateway
-``drop``       handled, then the connection drops after half the body
-``slow``       handled, answered after ``delay`` seconds
-``stall``      handled, answered after ``stall`` seconds (past a client timeout)
-``truncate``   handled, answered with half the body (and a matching length)
-``garbage``    handled, answered with an HTML page instead of JSON
-=============  ================================================================
+===============  ================================================================
+``429``          rate limited, with ``Retry-After``; the request is not handled
+``503``          unavailable, with ``Retry-After``; the request is not handled
+``500`` ...      ``500``, ``502``, ``504``: the request *is* handled, then the
+                 answer is lost to an error, as behind a failing gateway
+``drop``         handled, then the connection drops after half the body
+``slow``         handled, answered after ``delay`` seconds
+``stall``        handled, answered after ``stall`` seconds (past a client timeout)
+``truncate``     handled, answered with half the body (and a matching length)
+``garbage``      handled, answered with an HTML page instead of JSON
+``ignore_page``  handled as if no ``page`` were sent, and answered without the
+                 list's ``meta``: a numbered-paging server stuck on page 1
+===============  ================================================================
 
 Faults after handling are the ones where a blind retry of a POST creates a
 duplicate: the counters let a test check that nothing was created twice.
@@ -30,7 +32,7 @@ from typing import Any
 
 import attrs
 
-FAULT_KINDS = ("429", "500", "502", "503", "504", "drop", "slow", "stall", "truncate", "garbage")
+FAULT_KINDS = ("429", "500", "502", "503", "504", "drop", "slow", "stall", "truncate", "garbage", "ignore_page")
 #: Faults answered instead of handling the request.
 BEFORE_HANDLING = frozenset({"429", "503"})
 #: The script entry for "no fault".

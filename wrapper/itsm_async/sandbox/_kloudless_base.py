@@ -7,6 +7,7 @@ from typing import Any
 
 from . import _ids as ids
 from . import _pages as pages
+from . import _real_world as real_world
 from ._call import Call, Reply
 from ._errors import ApiProblem
 from ._store import Record
@@ -52,12 +53,39 @@ def keyset_page(call: Call, collection: str, filters: Mapping[str, Any], render:
     """
     token = call.params.query.get("page")
     size = int(call.params.query.get("page_size", 10))
+    if call.real_world is not None:
+        return _numbered_page(call, collection, filters, render, size)
     found = pages.keyset_page(call.store, collection, filters, None if token is None else str(token), size)
     body = {
         "total": found.total,
         "count": len(found.records),
         "page": found.page,
         "next_page": found.next_page,
+        "objects": [render(record) for record in found.records],
+        "type": "object_list",
+        "api": "itsm",
+    }
+    return Reply(200, body)
+
+
+def _numbered_page(
+    call: Call, collection: str, filters: Mapping[str, Any], render: Callable[[Record], Any], size: int
+) -> Reply:
+    """A real-world ``object_list``: ``page`` numbers from 1, no ``next_page`` (see ``_real_world``).
+
+    Raises:
+        ApiProblem: 400 for a page that is no number; 404 ``not_found`` past
+            the last page, unless the mode ends lists with an empty page.
+    """
+    assert call.real_world is not None
+    number = real_world.kloudless_page_number(call.params.query.get("page"))
+    found = pages.numbered_page(call.store, collection, filters, number, size)
+    if not found.records and number > 1 and call.real_world.kloudless_end == "not_found":
+        raise ApiProblem(404, "Page not found", [f"page {number} is past the last page ({found.total_pages})"])
+    body = {
+        "total": found.total,
+        "count": len(found.records),
+        "page": number,
         "objects": [render(record) for record in found.records],
         "type": "object_list",
         "api": "itsm",

@@ -15,6 +15,7 @@ from ._api import Dispatcher
 from ._app import SandboxApp
 from ._clock import SEED_EPOCH, utc_now
 from ._faults import FaultConfig, FaultInjector
+from ._real_world import RealWorld, as_real_world
 from ._seed import SeedCounts, seed_store
 from ._specs import load_spec
 from ._sqlite import SqliteStore
@@ -49,6 +50,12 @@ class Sandbox:
         spiceworks_spec: The Spiceworks document to serve; the packaged
             one (or ``ITSM_SANDBOX_SPECS``'s) when None.
         kloudless_spec: The Kloudless document to serve, likewise.
+        real_world: Answer as the live servers do where they differ from
+            the specs (integer priorities, nulls, the documented ``meta`` and
+            error shapes, 30 a page, Kloudless pages by number without
+            ``next_page``): ``True``, or a :class:`RealWorld` to choose how a
+            Kloudless list ends. Requests are validated all the same;
+            responses are not checked (``check_responses`` is then ignored).
 
     An operation of a spec with no hand-written handler is served by one
     derived from the spec, or answered 501 naming it: a changed spec never
@@ -69,8 +76,11 @@ class Sandbox:
         check_responses: bool = False,
         spiceworks_spec: str | os.PathLike[str] | None = None,
         kloudless_spec: str | os.PathLike[str] | None = None,
+        real_world: bool | RealWorld = False,
     ) -> None:
         self.account_id = account_id
+        #: The real-world mode in force, or None for the specs' shapes.
+        self.real_world = as_real_world(real_world)
         self._store: Store = MemoryStore() if db_path is None else SqliteStore(db_path)
         stored = self._store.get_meta("seed")
         if stored is None:
@@ -94,6 +104,7 @@ class Sandbox:
                 "spiceworks": load_spec("spiceworks", spiceworks_spec),
                 "kloudless": load_spec("kloudless", kloudless_spec),
             },
+            real_world=self.real_world,
         )
         self.app = SandboxApp(dispatcher=dispatcher, faults=self.faults, stats=self.stats, admin=admin_app(self))
 

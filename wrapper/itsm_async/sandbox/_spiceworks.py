@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import _real_world as real_world
 from ._call import Call, Handler, Reply
 from ._clock import iso
 from ._errors import ApiProblem
@@ -42,6 +43,8 @@ def _ticket(call: Call, record: Record) -> dict[str, Any]:
         ref = _user_ref(call, user_id)
         if ref is not None:
             body[key] = ref
+    if call.real_world is not None:
+        return real_world.ticket(body, record.get("due_date"))
     if record.get("due_date"):
         body["due_date"] = record["due_date"]
     return body
@@ -76,7 +79,14 @@ def _numbered(
     render: Callable[[Call, Record], dict[str, Any]],
 ) -> Reply:
     query = call.params.query
-    found = numbered_page(call.store, collection, filters, int(query.get("page", 1)), int(query.get("per_page", 25)))
+    per_page = int(query.get("per_page", 25))
+    if call.real_world is not None:
+        # The live API's default and cap, whatever the spec's are.
+        per_page = real_world.spiceworks_page_size(query.get("per_page") if "per_page" in call.sent_query else None)
+    found = numbered_page(call.store, collection, filters, int(query.get("page", 1)), per_page)
+    if call.real_world is not None:
+        meta = real_world.spiceworks_meta(found.page, found.per_page, found.total, found.total_pages)
+        return Reply(200, {key: [render(call, record) for record in found.records], "meta": meta})
     meta = {
         "current_page": found.page,
         "total_pages": found.total_pages,
@@ -169,7 +179,8 @@ def create_ticket_comment(call: Call) -> Reply:
 
 
 def _device(call: Call, record: Record) -> dict[str, Any]:
-    return {key: record[key] for key in _DEVICE_FIELDS}
+    body = {key: record[key] for key in _DEVICE_FIELDS}
+    return body if call.real_world is None else real_world.with_nulls("devices", body)
 
 
 def list_devices(call: Call) -> Reply:
@@ -183,11 +194,13 @@ def get_device(call: Call) -> Reply:
     record = call.store.get("devices", call.params.path["id"])
     if record is None:
         raise ApiProblem(404, "Device not found", [f"no device with id {call.params.path['id']}"])
-    return Reply(200, {"device": {key: record[key] for key in _DEVICE_DETAIL_FIELDS}})
+    body = {key: record[key] for key in _DEVICE_DETAIL_FIELDS}
+    return Reply(200, {"device": body if call.real_world is None else real_world.with_nulls("devices", body)})
 
 
 def _user(call: Call, record: Record) -> dict[str, Any]:
-    return {key: record[key] for key in _USER_FIELDS}
+    body = {key: record[key] for key in _USER_FIELDS}
+    return body if call.real_world is None else real_world.with_nulls("users", body)
 
 
 def list_users(call: Call) -> Reply:
