@@ -21,6 +21,7 @@ from ._exceptions import (
     ServerError,
     UnprocessableEntityError,
 )
+from ._limits import Limiter, LimitTimeout, RateLimit
 from ._paging import Page, Paginator, PagingError
 from ._reading import Mismatch, mismatches
 from ._retry import RetryPolicy
@@ -39,12 +40,15 @@ __all__ = [
     "InvalidArgumentError",
     "ItsmError",
     "KloudlessClient",
+    "LimitTimeout",
+    "Limiter",
     "Mismatch",
     "NotFoundError",
     "Page",
     "Paginator",
     "PagingError",
     "PermissionDeniedError",
+    "RateLimit",
     "RateLimitError",
     "RequestBuildError",
     "ResponseDecodeError",

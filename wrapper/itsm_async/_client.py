@@ -11,10 +11,12 @@ import httpx
 
 from . import _arguments as check
 from ._auth import HeaderAuth, TokenProvider, api_key_auth, bearer_auth
+from ._default_transport import DefaultTransport
 from ._exceptions import (
     InvalidArgumentError,
 )
 from ._generated import describe_operations, import_generated, list_operations
+from ._limits import Limiter, RateLimit, check_limits, limit_key
 from ._paging import NumberedPages, Paginating, TokenPages
 from ._retry import RetryPolicy
 from ._send import Sender
@@ -50,6 +52,9 @@ class _Client(Sender, Paginating):
         headers: Mapping[str, str] | None,
         on_retry: RetryHook | None,
         strict: bool | None,
+        max_concurrency: int | None,
+        rate_limit: RateLimit | Limiter | None,
+        limits_key: str,
     ) -> None:
         # Every argument is checked before anything is built, so that a mistake
         # is reported here rather than by httpx on the first call.
@@ -61,9 +66,10 @@ class _Client(Sender, Paginating):
         extra_headers = check.headers(where, headers)
         check.hook(where, "on_retry", on_retry)
         self._strict = check.strict(where, strict)
+        limits = check_limits(where, max_concurrency=max_concurrency, rate_limit=rate_limit)
         self._auth = auth
         self._retry_transport = RetryTransport(
-            inner if inner is not None else httpx.AsyncHTTPTransport(),
+            limits.transport(inner if inner is not None else DefaultTransport(), key=limits_key),
             policy if policy is not None else RetryPolicy(),
             on_retry=on_retry,
         )
@@ -183,6 +189,10 @@ class SpiceworksClient(_Client, SpiceworksApi):
         strict: Fail a call whose 2xx body does not fit its schema
             (``ResponseDecodeError`` naming the JSON path) instead of reading
             it tolerantly; None reads ``ITSM_ASYNC_STRICT`` (``1``: strict).
+        max_concurrency: At most this many requests in flight at once (retries included).
+        rate_limit: A ``RateLimit(per_second=..., burst=...)`` token bucket, or a
+            shared limiter (``itsm_async.redis.RedisLimiter``). A 429 with
+            ``Retry-After`` pauses every call of the client either way.
 
     Raises:
         InvalidArgumentError: An argument of the wrong type or out of bounds,
@@ -203,6 +213,8 @@ class SpiceworksClient(_Client, SpiceworksApi):
         headers: Mapping[str, str] | None = None,
         on_retry: RetryHook | None = None,
         strict: bool | None = None,
+        max_concurrency: int | None = None,
+        rate_limit: RateLimit | Limiter | None = None,
     ) -> None:
         super().__init__(
             base_url=base_url,
@@ -213,6 +225,9 @@ class SpiceworksClient(_Client, SpiceworksApi):
             headers=headers,
             on_retry=on_retry,
             strict=strict,
+            max_concurrency=max_concurrency,
+            rate_limit=rate_limit,
+            limits_key=limit_key("spiceworks"),
         )
         self._bind()
 
@@ -245,6 +260,10 @@ class KloudlessClient(_Client, KloudlessApi):
             it tolerantly; None reads ``ITSM_ASYNC_STRICT`` (``1``: strict).
         as_user: Act as this user of the connected account: every request
             carries ``X-Kloudless-As-User``.
+        max_concurrency: At most this many requests in flight at once (retries included).
+        rate_limit: A ``RateLimit(per_second=..., burst=...)`` token bucket, or a
+            shared limiter (``itsm_async.redis.RedisLimiter``). A 429 with
+            ``Retry-After`` pauses every call of the client either way.
 
     Raises:
         InvalidArgumentError: Neither or both of ``token`` and ``api_key``, or
@@ -268,6 +287,8 @@ class KloudlessClient(_Client, KloudlessApi):
         on_retry: RetryHook | None = None,
         strict: bool | None = None,
         as_user: str | int | None = None,
+        max_concurrency: int | None = None,
+        rate_limit: RateLimit | Limiter | None = None,
     ) -> None:
         self._account_id = check.account_id("KloudlessClient", account_id)
         user = check.as_user("KloudlessClient", as_user)
@@ -287,6 +308,9 @@ class KloudlessClient(_Client, KloudlessApi):
             headers=headers,
             on_retry=on_retry,
             strict=strict,
+            max_concurrency=max_concurrency,
+            rate_limit=rate_limit,
+            limits_key=limit_key("kloudless", self._account_id),
         )
         if user is not None:
             self._call_headers = {AS_USER_HEADER: user}

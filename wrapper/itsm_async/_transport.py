@@ -199,6 +199,10 @@ class RetryTransport(httpx.AsyncBaseTransport):
                 MAX_PAUSE_EXTENSION: policy.max_retry_after,
             },
         )
+        if isinstance(attempt.stream, httpx.ByteStream):
+            # A body in memory (or none) is read now, so that every transport
+            # sees its length: aiohttp's would otherwise send a bodiless GET chunked.
+            attempt.read()
         # The inner transport should honour the clipped timeouts; this cap
         # holds the budget for one that does not (a fake, an ASGI app).
         with anyio.move_on_after(remaining):
