@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import email.policy
 import importlib
 import pkgutil
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
+from email.parser import BytesParser
 from io import BytesIO
 from typing import Any
 from urllib.parse import parse_qs
@@ -132,24 +134,60 @@ def _forged_part(boundary: bytes) -> bytes:
     return b"head\r\n" + dash + forged + dash + b"--\r\ntail\x00\xff"
 
 
+def _parts(request: httpx.Request) -> dict[str, bytes]:
+    """Each field of a multipart request, parsed as a server does (RFC 7578), by name."""
+    head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(head + request.content)
+    assert message.is_multipart(), request.headers
+    parsed: dict[str, bytes] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        assert isinstance(name, str), part
+        assert name not in parsed, f"field {name!r} sent twice"
+        payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes)
+        parsed[name] = payload
+    return parsed
+
+
+async def _upload(client: SpiceworksClient, content: bytes) -> Any:
+    models, file_type = _models(), _module("spiceworks_client.types").File
+    upload = file_type(payload=BytesIO(content), file_name="a.bin", mime_type="application/octet-stream")
+    return await _group(client, "attachments").create_attachment(
+        body=models.AttachmentUpload(file=upload, description="real")
+    )
+
+
 async def check_multipart_file() -> None:
-    models = _models()
-    file_type = _module("spiceworks_client.types").File
-    async with _sandboxed() as (client, sent):
-        attachments = _group(client, "attachments")
-        uploads = []
+    """The file parts as sent, read back by a MIME parser: no field injected, the bytes intact."""
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(201, json={"attachment": {"id": len(seen), "description": "real"}})
+
+    async with SpiceworksClient(token="t", transport=httpx.MockTransport(answer)) as client:
         # The stock template's fixed boundary, then the boundary the first upload really used.
+        contents = [_forged_part(b"+++")]
+        await _upload(client, contents[0])
+        contents.append(_forged_part(_boundary(seen[0])))
+        await _upload(client, contents[1])
+    for request, content in zip(seen, contents, strict=True):
+        assert _parts(request) == {"file": content, "description": b"real"}, request.content
+    assert _boundary(seen[0]) != _boundary(seen[1]), "two uploads were sent with the same boundary"
+
+
+async def check_multipart_sandbox() -> None:
+    """The same uploads, stored by the sandbox and read back (base64) from its answers."""
+    async with _sandboxed() as (client, sent):
+        uploads = []
         for content in (_forged_part(b"+++"), None):
-            if content is None:
-                content = _forged_part(_boundary(sent[-1]))
-            upload = file_type(payload=BytesIO(content), file_name="a.bin", mime_type="application/octet-stream")
-            made = await attachments.create_attachment(body=models.AttachmentUpload(file=upload, description="real"))
-            uploads.append((content, made, _boundary(sent[-1])))
-        assert uploads[0][2] != uploads[1][2], "two uploads were sent with the same boundary"
-        for content, made, _ in uploads:
+            content = _forged_part(_boundary(sent[-1])) if content is None else content
+            uploads.append((content, await _upload(client, content)))
+        for content, made in uploads:
             assert made.attachment.description == "real", made.attachment
             assert base64.b64decode(made.attachment.file) == content, made.attachment.file
-            fetched = await attachments.get_attachment(made.attachment.id)
+            fetched = await _group(client, "attachments").get_attachment(made.attachment.id)
             assert base64.b64decode(fetched.attachment.file) == content
 
 
