@@ -12,7 +12,13 @@ and use them::
 Each test gets a fresh, seeded :class:`~itsm_async.sandbox.Sandbox`
 (``itsm_sandbox``) and clients of it (``spiceworks_client``,
 ``kloudless_client``), closed after the test. Override
-``itsm_sandbox_options`` to change how it is made (seed, counts, faults...).
+``itsm_sandbox_options`` to change how it is made (seed, counts, faults,
+``real_world=True`` for the live servers' shapes, ``latency=`` seconds...);
+parametrize it to run a test against several::
+
+    @pytest.fixture(params=[{}, {"real_world": True}])
+    def itsm_sandbox_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+        return request.param
 
 The clients are opened and closed on the event loop of the plugin that runs
 the test, so one line of configuration is all a suite needs:

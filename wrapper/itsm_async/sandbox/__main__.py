@@ -24,7 +24,7 @@ from pathlib import Path
 import attrs
 import uvicorn
 
-from ._faults import ConnectionDropped, FaultConfig
+from ._faults import ConnectionDropped, FaultConfig, seconds
 from ._http import CoalescingHTTPProtocol
 from ._real_world import RealWorld
 from ._sandbox import Sandbox
@@ -56,6 +56,13 @@ def _spec_file(text: str) -> Path:
     if not path.is_file():
         raise argparse.ArgumentTypeError(f"no spec file {text!r}")
     return path
+
+
+def _latency(text: str) -> float:
+    try:
+        return seconds("--latency", float(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,6 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--kloudless-end",
         choices=["not_found", "empty"],
         help="with --real-world: a Kloudless page past the last is a 404 not_found (default) or an empty page",
+    )
+    parser.add_argument(
+        "--latency",
+        type=_latency,
+        default=0.0,
+        metavar="SECONDS",
+        help="hold every API answer this long, as a network would (default: %(default)s)",
     )
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     defaults = SeedCounts()
@@ -159,6 +173,30 @@ def uvicorn_config(sandbox: Sandbox, *, log_level: str) -> uvicorn.Config:
     return uvicorn.Config(sandbox.app, log_level=log_level, lifespan="on", http=CoalescingHTTPProtocol)
 
 
+def sandbox_from(args: argparse.Namespace) -> Sandbox:
+    """The sandbox the parsed options describe.
+
+    Args:
+        args: What :func:`build_parser` parsed.
+
+    Returns:
+        The sandbox (to close after use).
+    """
+    chosen = {f.name: getattr(args, f.name) for f in attrs.fields(SeedCounts) if getattr(args, f.name) is not None}
+    return Sandbox(
+        seed=args.seed,
+        counts=SeedCounts(**chosen),
+        db_path=args.db,
+        faults=args.faults,
+        fault_seed=args.fault_seed,
+        account_id=args.account_id,
+        spiceworks_spec=args.spiceworks_spec,
+        kloudless_spec=args.kloudless_spec,
+        real_world=real_world(args),
+        latency=args.latency,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the sandbox server until interrupted.
 
@@ -172,18 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.kloudless_end is not None and not args.real_world:
         parser.error("--kloudless-end needs --real-world")
-    chosen = {f.name: getattr(args, f.name) for f in attrs.fields(SeedCounts) if getattr(args, f.name) is not None}
-    sandbox = Sandbox(
-        seed=args.seed,
-        counts=SeedCounts(**chosen),
-        db_path=args.db,
-        faults=args.faults,
-        fault_seed=args.fault_seed,
-        account_id=args.account_id,
-        spiceworks_spec=args.spiceworks_spec,
-        kloudless_spec=args.kloudless_spec,
-        real_world=real_world(args),
-    )
+    sandbox = sandbox_from(args)
     try:
         with listening_socket(args.host, args.port) as sock:
             host, port = sock.getsockname()[:2]

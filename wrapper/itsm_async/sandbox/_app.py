@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-import anyio
 import attrs
 
 from ._api import Answer, Dispatcher, Incoming
+from ._clock import Sleep, loop_sleep
 from ._errors import ApiName, ApiProblem
 from ._faults import BEFORE_HANDLING, ConnectionDropped, FaultInjector
 from ._stats import Stats
@@ -84,15 +84,29 @@ class SandboxApp:
     Args:
         dispatcher: Answers API requests.
         faults: Decides the fault of each API request.
-        stats: Where response statuses are counted.
+        stats: Where response statuses and requests in flight are counted.
         admin: The ASGI app of ``/_sandbox/`` paths.
+        latency: Seconds every API answer is held before it is sent.
+        sleep: How to wait (the loop's clock by default, see ``_clock``).
     """
 
-    def __init__(self, *, dispatcher: Dispatcher, faults: FaultInjector, stats: Stats, admin: ASGIApp) -> None:
+    def __init__(
+        self,
+        *,
+        dispatcher: Dispatcher,
+        faults: FaultInjector,
+        stats: Stats,
+        admin: ASGIApp,
+        latency: float = 0.0,
+        sleep: Sleep = loop_sleep,
+    ) -> None:
         self._dispatcher = dispatcher
         self._faults = faults
         self._stats = stats
         self._admin = admin
+        #: Seconds every API answer is held before it is sent (settable at any time).
+        self.latency = latency
+        self._sleep = sleep
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -113,7 +127,9 @@ class SandboxApp:
         if api is None:
             await self._admin(scope, receive, tagged)
             return
-        await self._serve(api, scope, await _read_body(receive), request_id, tagged)
+        body = await _read_body(receive)
+        with self._stats.in_flight_request(api):
+            await self._serve(api, scope, body, request_id, tagged)
 
     async def _serve(self, api: ApiName, scope: Scope, body: bytes, request_id: str, send: Send) -> None:
         method: str = scope["method"]
@@ -144,10 +160,12 @@ class SandboxApp:
             )
         self._stats.statuses[answer.status] += 1
         body_out = answer.body
+        if self.latency:
+            await self._sleep(self.latency)
         if fault == "slow":
-            await anyio.sleep(config.delay)
+            await self._sleep(config.delay)
         elif fault == "stall":
-            await anyio.sleep(config.stall)
+            await self._sleep(config.stall)
         elif fault == "truncate":
             body_out = answer.body[: len(answer.body) // 2]
         elif fault == "garbage":

@@ -56,23 +56,29 @@ def _finite(name: str, value: Any) -> float:
     return number
 
 
-def _seconds(name: str, value: Any) -> float:
-    seconds = _finite(name, value)
-    if seconds < 0:
-        raise ValueError(f"{name} must be 0 seconds or more, not {seconds:g}")
-    return seconds
+def seconds(name: str, value: Any) -> float:
+    """``value`` as seconds to wait: a finite number, 0 or more.
+
+    Raises:
+        TypeError: ``value`` is no number.
+        ValueError: It is negative, too large or not finite.
+    """
+    number = _finite(name, value)
+    if number < 0:
+        raise ValueError(f"{name} must be 0 seconds or more, not {number:g}")
+    return number
 
 
 def _delay(value: Any) -> float:
-    return _seconds("delay", value)
+    return seconds("delay", value)
 
 
 def _stall(value: Any) -> float:
-    return _seconds("stall", value)
+    return seconds("stall", value)
 
 
 def _retry_after(value: Any) -> float:
-    return _seconds("retry_after", value)
+    return seconds("retry_after", value)
 
 
 def _strings(name: str, value: Any) -> list[str]:

@@ -13,8 +13,8 @@ from .. import KloudlessClient, SpiceworksClient
 from ._admin import admin_app
 from ._api import Dispatcher
 from ._app import SandboxApp
-from ._clock import SEED_EPOCH, utc_now
-from ._faults import FaultConfig, FaultInjector
+from ._clock import SEED_EPOCH, Sleep, loop_sleep, utc_now
+from ._faults import FaultConfig, FaultInjector, seconds
 from ._real_world import RealWorld, as_real_world
 from ._seed import SeedCounts, seed_store
 from ._specs import load_spec
@@ -25,6 +25,10 @@ from ._transport import SandboxTransport
 
 #: The base URL in-process clients use; any host works, this one is reserved (RFC 2606).
 IN_PROCESS_URL = "http://sandbox.test"
+
+
+def _latency(value: float) -> float:
+    return seconds("latency", value)
 
 
 class Sandbox:
@@ -56,6 +60,16 @@ class Sandbox:
             ``next_page``): ``True``, or a :class:`RealWorld` to choose how a
             Kloudless list ends. Requests are validated all the same;
             responses are not checked (``check_responses`` is then ignored).
+        latency: Seconds every API answer is held before it is sent (also
+            settable later as :attr:`latency`): requests overlap as they do
+            over a network, and ``stats.peak_in_flight`` shows how many.
+        sleep: How the sandbox waits (latency, ``slow`` and ``stall``
+            faults); the running event loop's clock by default, so a test
+            under trio's ``MockClock`` waits in virtual time.
+
+    Raises:
+        ValueError: ``latency`` is negative or not finite.
+        TypeError: ``latency`` is no number, or ``real_world`` no bool or ``RealWorld``.
 
     An operation of a spec with no hand-written handler is served by one
     derived from the spec, or answered 501 naming it: a changed spec never
@@ -77,7 +91,10 @@ class Sandbox:
         spiceworks_spec: str | os.PathLike[str] | None = None,
         kloudless_spec: str | os.PathLike[str] | None = None,
         real_world: bool | RealWorld = False,
+        latency: float = 0.0,
+        sleep: Sleep = loop_sleep,
     ) -> None:
+        checked_latency = _latency(latency)
         self.account_id = account_id
         #: The real-world mode in force, or None for the specs' shapes.
         self.real_world = as_real_world(real_world)
@@ -106,7 +123,23 @@ class Sandbox:
             },
             real_world=self.real_world,
         )
-        self.app = SandboxApp(dispatcher=dispatcher, faults=self.faults, stats=self.stats, admin=admin_app(self))
+        self.app = SandboxApp(
+            dispatcher=dispatcher,
+            faults=self.faults,
+            stats=self.stats,
+            admin=admin_app(self),
+            latency=checked_latency,
+            sleep=sleep,
+        )
+
+    @property
+    def latency(self) -> float:
+        """Seconds every API answer is held before it is sent."""
+        return self.app.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        self.app.latency = _latency(seconds)
 
     @property
     def seed(self) -> int:
