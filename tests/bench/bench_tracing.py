@@ -1,12 +1,12 @@
-"""Benchmark: the cost of tracing per operation call, as ratios to tracing off in the same run.
+"""Benchmark: the cost of tracing per operation call, against tracing off in the same run.
 
-Sequential ``get_ticket`` calls through one ``SpiceworksClient`` answered by
-an ``httpx.MockTransport`` (no network, so the client's own work is all
-there is to measure), made with:
+First, sequential ``get_ticket`` calls through one ``SpiceworksClient``
+answered by an ``httpx.MockTransport`` (no network, so the client's own
+work is all there is to measure), made with:
 
-- no tracing code at all: ``invoke`` bypassed, straight to the send path
-  (what a client cost before tracing existed);
 - tracing off: no ``tracer_provider`` (the baseline of every ratio);
+- no tracing code at all: ``invoke`` bypassed, straight to the send path
+  (what a call cost before tracing existed);
 - ``opentelemetry.trace.NoOpTracerProvider()``;
 - the SDK's ``TracerProvider`` with a simple span processor and an exporter
   that drops what it is given (span creation, attributes, ending, export call).
@@ -14,16 +14,18 @@ there is to measure), made with:
 The kinds run interleaved, ``ROUNDS`` rounds of ``CALLS`` calls each, in a
 new order every round; each ratio is the median over the rounds of that
 round's time against tracing off's in the same round, so a busy moment of a
-shared machine skews one round only. Times are the process's CPU time.
-Reported only: it never fails on timing.
+shared machine skews one round only. Times are the process's CPU time. On a
+shared machine the rounds still spread by several percent: a difference
+inside the middle half of the rounds (printed beside each ratio) is noise.
 
-On a shared machine the rounds spread by several percent: a difference
-inside the middle half of the rounds is noise. Tracing off costs one
-attribute check and one coroutine frame per call (about 0.1 µs), far below
-what this can resolve; "no tracing code" is there to show that.
+Then the tracing work alone, which the first part cannot resolve below a
+few percent: ``invoke`` over a send path that does nothing, many more
+times, less that send path called directly, shown as a share of a
+tracing-off call from the first part.
 
-Run: ``python tests/bench/bench_tracing.py`` (about 5 s of CPU; ``--rounds``
-and ``--calls`` to change it).
+Reported only: it never fails on timing. Run: ``python
+tests/bench/bench_tracing.py`` (about 6 s of CPU; ``--rounds`` and
+``--calls`` to change it).
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ from opentelemetry.trace import NoOpTracerProvider
 
 from itsm_async import SpiceworksClient
 from itsm_async._send import Sender
-from itsm_async._tracing import tracing_for, with_retry_events
+from itsm_async._tracing import Tracing, tracing_for, with_retry_events
+from spiceworks_client.api.tickets.get_ticket import OPERATION
 
 ROUNDS = 15
 CALLS = 200
@@ -66,6 +69,10 @@ class _Untraced(SpiceworksClient):
     """A client whose calls skip ``invoke``'s tracing check: the send path as it was before tracing."""
 
     invoke = Sender._send_operation
+
+
+def _nothing(response: httpx.Response) -> None:
+    return None
 
 
 def _answer(request: httpx.Request) -> httpx.Response:
@@ -104,6 +111,26 @@ async def timed(call: Callable[[int], Any], calls: int) -> float:
     return time.process_time() - started
 
 
+async def alone(tracing: Tracing | None, direct: bool, calls: int) -> float:
+    """CPU µs per call of the tracing work alone: ``invoke`` over a send path that does nothing."""
+    stub = SpiceworksClient(token="bench", base_url="https://sw.test", transport=httpx.MockTransport(_answer))
+    stub._tracing = tracing
+    response = httpx.Response(200)
+
+    async def send(*arguments: Any) -> Any:
+        return response, None
+
+    stub._send_operation = send  # type: ignore[method-assign, assignment]
+    call = stub._send_operation if direct else stub.invoke
+    gc.collect()
+    started = time.process_time()
+    for _ in range(calls):
+        await call(OPERATION, dict, _nothing, _nothing)
+    spent = time.process_time() - started
+    await stub.aclose()
+    return spent / calls * 1e6
+
+
 async def main(rounds: int, calls: int) -> None:
     kinds = ["tracing off", "no tracing code", "no-op provider", "SDK provider"]
     clients = {kind: client(kind) for kind in kinds}
@@ -129,6 +156,19 @@ async def main(rounds: int, calls: int) -> None:
         low, ratio, high = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
         print(f"{kind:<20} {per_call:12.1f} {ratio:14.3f}x  {low:11.3f}x to {high:.3f}x")
     print("(medians over the rounds; reported only, never a failure)")
+    off_call = statistics.median(off) / calls * 1e6
+    many = calls * 100
+    direct = await alone(None, True, many)
+    work = {
+        "tracing off: the check": await alone(None, False, many) - direct,
+        "no-op provider: the span": await alone(clients["no-op provider"]._tracing, False, many) - direct,
+        "SDK provider: the span": await alone(clients["SDK provider"]._tracing, False, many) - direct,
+    }
+    print(
+        f"the tracing work alone, over a send path that does nothing ({many} calls), against a {off_call:.0f} µs call:"
+    )
+    for name, micros in work.items():
+        print(f"{name:<26} {micros:8.2f} µs/call {micros / off_call:8.2%} of a call")
 
 
 if __name__ == "__main__":

@@ -207,8 +207,12 @@ class OperationSpan:
 
     def responded(self, response: httpx.Response) -> None:
         """Record the 2xx response the call returns."""
-        self.span.set_attribute("http.response.status_code", response.status_code)
-        self.span.set_attribute("network.protocol.version", response.http_version.removeprefix("HTTP/"))
+        self.span.set_attributes(
+            {
+                "http.response.status_code": response.status_code,
+                "network.protocol.version": response.http_version.removeprefix("HTTP/"),
+            }
+        )
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
