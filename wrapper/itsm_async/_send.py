@@ -4,7 +4,9 @@ The generated operation classes call ``invoke`` on their client (the
 ``Invoker`` protocol of the generated ``types`` module): it builds the request
 with the operation's own builder, which checks the arguments, sends it through
 the client's ``httpx.AsyncClient`` (authentication, retries, limits) and turns
-whatever goes wrong into an ``ItsmError``.
+whatever goes wrong into an ``ItsmError``. A client given a tracer provider
+makes each call one span (``_tracing.py``); without one, ``invoke`` checks
+one attribute and goes straight to the send path.
 """
 
 from __future__ import annotations
