@@ -13,7 +13,7 @@ nox.options.reuse_existing_virtualenvs = True
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite (everything but the Prism contract tests)."""
-    session.install("-e", ".[test,sandbox,cli,otel,redis]")
+    session.install("-e", ".[test,sandbox,cli,otel,redis,bench]")
     session.run("pytest", "--ignore=tests/contract", *session.posargs)
 
 
@@ -34,9 +34,10 @@ def demo(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks: paging time and memory as ratios against a baseline from the same run."""
+    """Benchmarks: paging time and memory, and the peer table, as ratios to a baseline from the same run."""
     session.install("-e", ".[sandbox,bench]")
-    session.run("python", "tests/bench/bench_paging.py", *session.posargs)
+    session.run("python", "tests/bench/bench_paging.py")
+    session.run("python", "tests/bench/bench_peers.py", *session.posargs)
 
 
 @nox.session

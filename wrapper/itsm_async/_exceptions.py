@@ -15,7 +15,7 @@ the generated code escapes untyped::
     │   └── ServerError                 5xx
     ├── ApiConnectionError          no usable response: connect, read or protocol failure
     │   └── ApiTimeoutError             a timeout
-    ├── ResponseDecodeError         a 2xx body that is not JSON or does not fit the schema
+    ├── ResponseDecodeError         a 2xx body that is not JSON, or (strict) does not fit the schema
     ├── InvalidArgumentError        an argument of the wrong type or out of bounds (also TypeError, ValueError)
     ├── RequestBuildError           the request could not be built from valid-looking arguments
     ├── CredentialError             the token provider raised or returned no token
