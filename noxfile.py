@@ -37,6 +37,7 @@ def bench(session: nox.Session) -> None:
     """Benchmarks: paging time and memory, and the peer table, as ratios to a baseline from the same run."""
     session.install("-e", ".[sandbox,bench]")
     session.run("python", "tests/bench/bench_paging.py")
+    session.run("python", "tests/bench/bench_tracing.py")
     session.run("python", "tests/bench/bench_peers.py", *session.posargs)
 
 

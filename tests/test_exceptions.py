@@ -188,11 +188,12 @@ async def test_spiceworks_error_body() -> None:
     error = await get_ticket_error(answer(404, body, {"X-Request-Id": "sw-req-9"}))
     assert isinstance(error, NotFoundError)
     assert error.request_id == "sw-req-9"
-    assert error.message == "Ticket not found"
+    # The reason the spec's own error body gives in details is in the message too.
+    assert error.message == "Ticket not found: id 42 does not exist"
     assert isinstance(error.error, spiceworks_client.models.Error)
     assert error.error.error == "Ticket not found"
     assert error.error.details == ["id 42 does not exist"]
-    assert str(error) == f"GET {TICKET_URL} returned 404: Ticket not found (request id sw-req-9)"
+    assert str(error) == f"GET {TICKET_URL} returned 404: Ticket not found: id 42 does not exist (request id sw-req-9)"
 
 
 async def test_body_id_without_error_code_is_not_a_request_id() -> None:
@@ -417,3 +418,26 @@ async def test_connection_errors_on_kloudless_name_the_request() -> None:
     error = await get_incident_error(raising(httpx.ConnectError("refused")))
     assert isinstance(error, ApiConnectionError)
     assert (error.method, error.url) == ("GET", INCIDENT_URL)
+
+
+# Error bodies as real servers write them, and the reason str(e) must carry.
+ERROR_BODIES = [
+    ({"errors": [{"title": "Forbidden", "details": "No access to ticket 42"}]}, "Forbidden: No access to ticket 42"),
+    ({"errors": [{"title": "Bad", "detail": "one"}, {"message": "two"}]}, "Bad: one; two"),
+    ({"error": "Validation failed", "details": {"summary": "is required"}}, "Validation failed: summary: is required"),
+    ({"error": "invalid_grant", "error_description": "The token expired"}, "invalid_grant: The token expired"),
+    ({"message": "Incident not found", "error_code": "not_found"}, "Incident not found"),
+    ({"detail": "Not found."}, "Not found."),
+    ({"error": {"message": "nested reason", "code": 7}}, "nested reason"),
+    ({"errors": ["first", "second"]}, "first; second"),
+]
+
+
+@pytest.mark.parametrize(("body", "reason"), ERROR_BODIES, ids=[reason for _, reason in ERROR_BODIES])
+async def test_an_api_errors_message_carries_the_servers_reason_from_any_common_shape(
+    body: dict[str, Any], reason: str
+) -> None:
+    error = await get_ticket_error(answer(403, body, {"X-Request-Id": "r-9"}))
+    assert isinstance(error, ApiError)
+    assert error.message == reason
+    assert str(error) == f"GET {TICKET_URL} returned 403: {reason} (request id r-9)"

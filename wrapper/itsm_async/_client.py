@@ -20,10 +20,13 @@ from ._limits import Limiter, RateLimit, check_limits, limit_key
 from ._paging import NumberedPages, Paginating, TokenPages
 from ._retry import RetryPolicy
 from ._send import Sender
+from ._tracing import tracing_for, with_retry_events
 from ._transport import RETRY_POLICY_EXTENSION, RetryHook, RetryTransport
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
+
     from kloudless_itsm_client.api import Api as KloudlessApi
     from spiceworks_client.api import Api as SpiceworksApi
 else:
@@ -55,6 +58,7 @@ class _Client(Sender, Paginating):
         max_concurrency: int | None,
         rate_limit: RateLimit | Limiter | None,
         limits_key: str,
+        tracer_provider: TracerProvider | None,
     ) -> None:
         # Every argument is checked before anything is built, so that a mistake
         # is reported here rather than by httpx on the first call.
@@ -65,13 +69,14 @@ class _Client(Sender, Paginating):
         inner = check.transport(where, transport)
         extra_headers = check.headers(where, headers)
         check.hook(where, "on_retry", on_retry)
+        self._tracing = tracing_for(where, tracer_provider)
         self._strict = check.strict(where, strict)
         limits = check_limits(where, max_concurrency=max_concurrency, rate_limit=rate_limit)
         self._auth = auth
         self._retry_transport = RetryTransport(
             limits.transport(inner if inner is not None else DefaultTransport(), key=limits_key),
             policy if policy is not None else RetryPolicy(),
-            on_retry=on_retry,
+            on_retry=with_retry_events(self._tracing, on_retry),
         )
         self._http = httpx.AsyncClient(
             base_url=url,
@@ -193,6 +198,9 @@ class SpiceworksClient(_Client, SpiceworksApi):
         rate_limit: A ``RateLimit(per_second=..., burst=...)`` token bucket, or a
             shared limiter (``itsm_async.redis.RedisLimiter``). A 429 with
             ``Retry-After`` pauses every call of the client either way.
+        tracer_provider: An OpenTelemetry ``TracerProvider`` (the ``otel``
+            extra): a client span per operation call, its retries as events,
+            a span over each paginator walk. None (the default): no tracing.
 
     Raises:
         InvalidArgumentError: An argument of the wrong type or out of bounds,
@@ -215,6 +223,7 @@ class SpiceworksClient(_Client, SpiceworksApi):
         strict: bool | None = None,
         max_concurrency: int | None = None,
         rate_limit: RateLimit | Limiter | None = None,
+        tracer_provider: TracerProvider | None = None,
     ) -> None:
         super().__init__(
             base_url=base_url,
@@ -227,6 +236,7 @@ class SpiceworksClient(_Client, SpiceworksApi):
             strict=strict,
             max_concurrency=max_concurrency,
             rate_limit=rate_limit,
+            tracer_provider=tracer_provider,
             limits_key=limit_key("spiceworks"),
         )
         self._bind()
@@ -264,6 +274,9 @@ class KloudlessClient(_Client, KloudlessApi):
         rate_limit: A ``RateLimit(per_second=..., burst=...)`` token bucket, or a
             shared limiter (``itsm_async.redis.RedisLimiter``). A 429 with
             ``Retry-After`` pauses every call of the client either way.
+        tracer_provider: An OpenTelemetry ``TracerProvider`` (the ``otel``
+            extra): a client span per operation call, its retries as events,
+            a span over each paginator walk. None (the default): no tracing.
 
     Raises:
         InvalidArgumentError: Neither or both of ``token`` and ``api_key``, or
@@ -289,6 +302,7 @@ class KloudlessClient(_Client, KloudlessApi):
         as_user: str | int | None = None,
         max_concurrency: int | None = None,
         rate_limit: RateLimit | Limiter | None = None,
+        tracer_provider: TracerProvider | None = None,
     ) -> None:
         self._account_id = check.account_id("KloudlessClient", account_id)
         user = check.as_user("KloudlessClient", as_user)
@@ -310,6 +324,7 @@ class KloudlessClient(_Client, KloudlessApi):
             strict=strict,
             max_concurrency=max_concurrency,
             rate_limit=rate_limit,
+            tracer_provider=tracer_provider,
             limits_key=limit_key("kloudless", self._account_id),
         )
         if user is not None:

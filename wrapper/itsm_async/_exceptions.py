@@ -219,6 +219,65 @@ def request_id_of(response: httpx.Response, body: object = None) -> str | None:
     return None
 
 
+#: Where common error bodies put their headline, in the order looked at.
+_HEADLINE_KEYS = ("message", "error", "error_description", "title", "detail", "details")
+#: Where they put the particulars, added after the headline.
+_PARTICULAR_KEYS = ("error_description", "detail", "details", "errors")
+
+
+def _text(value: object) -> str | None:
+    """A JSON value as a short reason: a string as is, an object as ``key: value`` pairs, a list joined."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list):
+        parts = [
+            part
+            for part in (_text(item) if not isinstance(item, dict) else server_reason(item) for item in value)
+            if part
+        ]
+        return "; ".join(parts) or None
+    if isinstance(value, dict):
+        if any(key in value for key in (*_HEADLINE_KEYS, "errors")):
+            return server_reason(value)
+        pairs = [f"{key}: {text}" for key, item in value.items() if (text := _text(item))]
+        return ", ".join(pairs) or None
+    return None
+
+
+def server_reason(body: object) -> str | None:
+    """The server's reason in an error body of any common shape, or None.
+
+    ``message``, ``error``, ``error_description``, ``title``, ``detail``,
+    ``details`` and ``errors[]`` (each with ``title``, ``detail``, ``details``
+    or ``message``, as JSON:API and the Spiceworks documentation have it) are
+    read; the headline comes first, then the particulars:
+    ``Validation failed: summary: is required``.
+    """
+    if isinstance(body, list):
+        return _text(body)
+    if not isinstance(body, dict):
+        return _text(body)
+    headline: str | None = None
+    used: str | None = None
+    for key in _HEADLINE_KEYS:
+        text = _text(body.get(key)) if not isinstance(body.get(key), list) else None
+        if text:
+            headline, used = text, key
+            break
+    parts = [headline] if headline else []
+    for key in _PARTICULAR_KEYS:
+        if key == used:
+            continue
+        text = _text(body.get(key))
+        if text and text not in parts:
+            parts.append(text)
+    return ": ".join(parts) or None
+
+
 def error_from_response(
     response: httpx.Response,
     parse_error: Callable[[httpx.Response], object],
@@ -245,11 +304,8 @@ def error_from_response(
     except Exception:  # noqa: BLE001 - an undocumented body stays available raw
         error = None
     message: str | None = None
-    if isinstance(body, dict):
-        for key in ("message", "error", "detail"):
-            if isinstance(body.get(key), str):
-                message = body[key]
-                break
+    if isinstance(body, dict | list):
+        message = server_reason(body)
     elif response.content:
         message = response.text
     if message is None:

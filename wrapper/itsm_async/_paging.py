@@ -20,11 +20,12 @@ one, or up to ``concurrency``.
 from __future__ import annotations
 
 import collections
+import functools
 import math
 import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, ClassVar, Generic, ParamSpec, Protocol, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, Protocol, Self, TypeVar, cast
 
 import anyio
 import anyio.abc
@@ -32,6 +33,9 @@ import attrs
 
 from . import _arguments as check
 from ._exceptions import ItsmError, NotFoundError
+
+if TYPE_CHECKING:
+    from ._tracing import PagingSpan, Tracing
 
 P = TypeVar("P")
 T = TypeVar("T")
@@ -214,6 +218,7 @@ class Walk(Generic[P, T]):
         self._scope: anyio.CancelScope | None = None
         self._group: anyio.abc.TaskGroup | None = None
         self._slots: dict[int, _Slot] = {}
+        self._span: PagingSpan | None = None
         self._restart()
 
     def _restart(self) -> None:
@@ -286,7 +291,10 @@ class Walk(Generic[P, T]):
         if self._scope is not None:
             self._scope.cancel()
 
-    def _end(self) -> None:
+    def _end(self, error: BaseException | None = None) -> None:
+        if self._span is not None:
+            self._span.end(items=self.seen, error=error)
+            self._span = None
         self.finished = True
         self._next = None
         self._ahead.clear()
@@ -302,9 +310,10 @@ class Walk(Generic[P, T]):
             return None
         key = self._next.get("page")
         if self._keys.seen(key):
-            self._end()
             name = self._paginator.name
-            raise PagingError(f"{name}: the server led back to page {key!r}; stopping to avoid a loop")
+            error = PagingError(f"{name}: the server led back to page {key!r}; stopping to avoid a loop")
+            self._end(error)
+            raise error
         if not self._ahead:
             if self._group is not None and (self._slots or self._ahead_count() > 1):
                 await self._from_window(self._next)
@@ -328,8 +337,8 @@ class Walk(Generic[P, T]):
             self.seen += len(items)
             self._left = style.pages_left(page, params, self)
             self._next = style.next_params(page, params, self)
-        except Exception:
-            self._end()
+        except Exception as exc:
+            self._end(exc)
             raise
         if self._next is None or (self._ahead and self._ahead[0][0] != self._next):
             self._ahead.clear()
@@ -360,18 +369,28 @@ class Walk(Generic[P, T]):
             count = min(count, self._left)
         return max(1, count)
 
+    async def _fetch(self, params: dict[str, Any]) -> Any:
+        """One page's call; when the client traces, a child of the walk's span, started with the first page."""
+        paginator = self._paginator
+        if paginator.start_span is None:
+            return await paginator.fetch(**params)
+        if self._span is None:
+            self._span = paginator.start_span(self)
+        with self._span.page():
+            return await paginator.fetch(**params)
+
     async def _fetch_ahead(self, params: dict[str, Any]) -> None:
         count = self._ahead_count()
         first = NumberedPages.number(params)
         targets = [params] if count == 1 else [{**params, "page": first + n} for n in range(count)]
         results: list[Any] = [None] * count
         scopes = [anyio.CancelScope() for _ in targets]
-        fetch = self._paginator.fetch
+        fetch = self._fetch
 
         async def one(n: int) -> None:
             with scopes[n]:
                 try:
-                    results[n] = await fetch(**targets[n])
+                    results[n] = await fetch(targets[n])
                 except Exception as exc:  # noqa: BLE001 - kept, to be raised in order
                     results[n] = exc
                     # Pages after a failed one are never read: stop them now.
@@ -412,7 +431,7 @@ class Walk(Generic[P, T]):
         try:
             with slot.scope:
                 try:
-                    slot.result = await self._paginator.fetch(**slot.params)
+                    slot.result = await self._fetch(slot.params)
                 except Exception as exc:  # noqa: BLE001 - kept, to be raised in order
                     slot.result = exc
                     # Pages after a failed one are never read: stop them now, start no more.
@@ -440,6 +459,8 @@ class Paginator(Generic[P, T]):
         style: The API's paging style.
         max_items: Stop after this many items (0: none); None for all.
         concurrency: Pages fetched at once, when pages are numbered (1: one at a time).
+        start_span: Starts the span of a walk, parent of its page calls (the
+            client's tracing); None for no span.
 
     Raises:
         InvalidArgumentError: ``max_items`` is not a non-negative int or None,
@@ -453,8 +474,10 @@ class Paginator(Generic[P, T]):
         style: PagingStyle,
         max_items: int | None = None,
         concurrency: int = 1,
+        start_span: Callable[[Walk[P, T]], PagingSpan] | None = None,
     ) -> None:
         self.fetch = fetch
+        self.start_span = start_span
         self.params = dict(params)
         self.style = style
         self.max_items = check.max_items("Paginator", max_items)
@@ -521,6 +544,7 @@ class Paginating:
     _paging: ClassVar[PagingStyle]
     #: The list operations of the client's generated ``Api``, for ``paginate``.
     _list_operations: ClassVar[dict[tuple[type, str], str]]
+    _tracing: Tracing | None
 
     def _shares_the_pool(self, invoker: object) -> bool:
         raise NotImplementedError
@@ -573,4 +597,6 @@ class Paginating:
         _concurrency("paginate", concurrency)
         group, method = name.split(".")
         fetch = getattr(getattr(self, group), method)
-        return Paginator(fetch, params, self._paging, max_items, concurrency)
+        tracing = self._tracing
+        start_span = None if tracing is None else functools.partial(tracing.paging, name)
+        return Paginator(fetch, params, self._paging, max_items, concurrency, start_span)
