@@ -116,9 +116,6 @@ def test_the_sandbox_starts_and_serves_the_new_operations(regenerated: Path) -> 
     assert run.returncode == 0, run.stderr[-4000:]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="tests/test_specs.py asserts 10 Spiceworks and 30 Kloudless operations and six Kloudless tags"
-)
 def test_the_existing_tests_pass_unedited(regenerated: Path) -> None:
     tests = regenerated / "tests"
     files = sorted(

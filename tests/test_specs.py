@@ -125,20 +125,21 @@ def test_operation_ids_are_unique() -> None:
     for spec_name in SPECS:
         ids = [operation["operationId"] for _, _, _, operation in _operations(spec_name)]
         assert len(ids) == len(set(ids)), spec_name
-    assert len(_operations("spiceworks")) == 10
+        assert ids, spec_name
 
 
 # --- Kloudless: the shape of the API ------------------------------------------------
 
 
-def test_kloudless_has_exactly_the_thirty_operations() -> None:
-    ids = [operation["operationId"] for _, _, _, operation in _operations("kloudless")]
-    assert len(ids) == 30
-    assert sorted(ids) == sorted(_expected_kloudless_ids())
+def test_kloudless_has_the_five_operations_of_each_reference_resource() -> None:
+    # The reference documents these; a spec update may add more, never drop one.
+    ids = {operation["operationId"] for _, _, _, operation in _operations("kloudless")}
+    assert set(_expected_kloudless_ids()) <= ids
 
 
-def test_kloudless_tags_are_the_six_resources() -> None:
-    assert [tag["name"] for tag in SPECS["kloudless"]["tags"]] == list(KLOUDLESS_RESOURCES)
+def test_kloudless_tags_include_the_reference_resources() -> None:
+    tags = [tag["name"] for tag in SPECS["kloudless"]["tags"]]
+    assert [tag for tag in tags if tag in KLOUDLESS_RESOURCES] == list(KLOUDLESS_RESOURCES)
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from openapi_spec_validator.readers import read_from_filename
 
 from itsm_async.sandbox import serve
 
@@ -58,6 +59,15 @@ def _config(tmp_path: Path, parameters: dict[str, Any]) -> Path:
     config = tmp_path / "schemathesis.toml"
     config.write_text("\n".join(lines) + "\n")
     return config
+
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _operation_count(spec: str) -> int:
+    """How many operations the spec has: every one must be tested, however many there are."""
+    document: Any = read_from_filename(str(SPECS / spec))[0]
+    return sum(method in item for item in document["paths"].values() for method in _METHODS)
 
 
 def _run(spec: str, base_url: str, config: Path, report: Path) -> dict[str, Any]:
@@ -101,7 +111,7 @@ def _run(spec: str, base_url: str, config: Path, report: Path) -> dict[str, Any]
 def test_spiceworks_sandbox_conforms(sandbox_url: str, tmp_path: Path, contract_stats: ContractStats) -> None:
     parameters = {"path.id": 1, "path.ticket_id": 1}
     summary = _run("spiceworks-cloud-apps.yaml", sandbox_url, _config(tmp_path, parameters), tmp_path / "sw.json")
-    assert summary["operations"]["tested"] == 10
+    assert summary["operations"]["tested"] == _operation_count("spiceworks-cloud-apps.yaml")
     assert summary["failures"] == []
     contract_stats.schemathesis_cases["spiceworks"] = summary["test_cases"]["generated"]
 
@@ -114,6 +124,6 @@ def test_kloudless_sandbox_conforms(sandbox_url: str, tmp_path: Path, contract_s
         sandbox_url, "/v1/accounts/123/itsm/objects", "objects", raw_type="cmdb_ci_server"
     )
     summary = _run("kloudless-itsm.yaml", f"{sandbox_url}/v1", _config(tmp_path, parameters), tmp_path / "kl.json")
-    assert summary["operations"]["tested"] == 30
+    assert summary["operations"]["tested"] == _operation_count("kloudless-itsm.yaml")
     assert summary["failures"] == []
     contract_stats.schemathesis_cases["kloudless"] = summary["test_cases"]["generated"]
