@@ -22,9 +22,6 @@ from . import _ids as ids
 from ._errors import ApiProblem
 from ._store import Record, Store
 
-#: The largest record id, SQLite's INTEGER being a signed 64-bit integer.
-_LAST_RECORD = 2**63 - 1
-
 
 @attrs.frozen
 class NumberedPage:
@@ -55,16 +52,10 @@ def numbered_page(store: Store, collection: str, filters: Mapping[str, Any], pag
     """Page ``page`` (from 1) of ``per_page`` matching records, by ascending id.
 
     A page or size below 1 means 1, as on the live Spiceworks API, rather
-    than an error.
-
-    Raises:
-        ApiProblem: 400 for a page whose first record would lie past any
-            record id (a signed 64-bit integer, as in SQLite): a number no
-            list ever reaches is no page of it.
+    than an error; a page past the last is empty, however far past (the
+    stores hold no record past a 64-bit id, and say so without overflowing).
     """
     page, per_page = max(1, page), max(1, per_page)
-    if (page - 1) * per_page > _LAST_RECORD:
-        raise ApiProblem(400, "Invalid page", [f"page {page} of {per_page} lies past any record this API can hold"])
     records = store.window(collection, filters, (page - 1) * per_page, per_page)
     return NumberedPage(records, page, per_page, store.count(collection, filters))
 

@@ -136,10 +136,11 @@ def check_request(spec: ApiSpec, request: SpecRequest) -> Checked:
         The parameters, typed, with the spec's defaults filled in.
 
     Raises:
-        ApiProblem: 422, with one detail per violation; 404 for a path
-            parameter, and else 400 for a query or header parameter, written
-            in digits the API never writes (``٣``, ``²``: see ``_casting``),
-            as a crafted id names no record and a crafted page no page.
+        ApiProblem: 422, with one detail per violation; for a number in
+            digits the API never writes (``٣``, ``²``: see ``_casting``), 404
+            in a path parameter and 400 in a query or header parameter, as a
+            crafted id names no record and a crafted page no page, where the
+            operation documents that status (else the 422 it documents).
     """
     try:
         # The unmarshaller itself: unmarshal_request first tells a webhook from an API call through
@@ -154,21 +155,26 @@ def check_request(spec: ApiSpec, request: SpecRequest) -> Checked:
         in_path = [
             f"path parameter {name!r}: {value!r} names no record" for where, name, value in foreign if where == "path"
         ]
-        if in_path:
+        elsewhere = [
+            f"{where} parameter {name!r}: {value!r} is no number this API reads" for where, name, value in foreign
+        ]
+        if in_path and _documents(request, 404):
             raise ApiProblem(404, details=in_path)
-        if foreign:
-            raise ApiProblem(
-                400,
-                details=[
-                    f"{where} parameter {name!r}: {value!r} is no number this API reads"
-                    for where, name, value in foreign
-                ],
-            )
+        if foreign and not in_path and _documents(request, 400):
+            raise ApiProblem(400, details=elsewhere)
         raise ApiProblem(422, "Validation failed", [line for error in result.errors for line in describe(error)])
     parameters = result.parameters
     return Checked(
         path=dict(parameters.path), query=dict(parameters.query), header=dict(parameters.header), body=result.body
     )
+
+
+def _documents(request: SpecRequest, status: int) -> bool:
+    """Whether the operation of ``request`` documents ``status`` (itself, its range or a default)."""
+    if request.found is None:
+        return False
+    responses = request.found.operation / "responses"
+    return any(key in responses for key in (str(status), f"{status // 100}XX", "default"))
 
 
 def _foreign_numbers(errors: Iterable[Exception]) -> list[tuple[str, str, str]]:
