@@ -1,7 +1,8 @@
 """The admin endpoints, outside both APIs' paths, for tests and demos.
 
 - ``GET /_sandbox/health``: ``{"status": "ok"}`` once the sandbox answers.
-- ``GET /_sandbox/stats``: every counter (requests, writes, faults).
+- ``GET /_sandbox/stats``: every counter (requests, writes, faults, requests in
+  flight and their peak).
 - ``GET /_sandbox/faults``: the faults in force.
 - ``POST /_sandbox/faults``: new faults, as ``{"spec": "429=0.1,..."}`` or
   the ``"config"`` object of ``GET``; an integer ``"seed"`` restarts the
