@@ -273,18 +273,18 @@ class ReadRecord:
 
 
 def record_read(
-    instance: object,
+    values: Mapping[str, Any],
     fields: Mapping[str, str],
     problems: list[Mismatch],
     source: Mapping[str, Any],
     extra: dict[str, Any],
 ) -> ReadRecord:
-    """The record ``from_dict`` keeps on a model that did not fit its schema."""
+    """The record ``from_dict`` keeps on a model that did not fit its schema (``values``: its fields, read)."""
     raw: dict[str, tuple[Any, Any]] = {}
     for problem in problems:
         name = problem.path.partition("[")[0].partition(".")[0]
         if name in fields and name in source and name not in raw:
-            raw[name] = (getattr(instance, fields[name], None), source[name])
+            raw[name] = (values.get(fields[name]), source[name])
     return ReadRecord(problems, raw, extra)
 
 

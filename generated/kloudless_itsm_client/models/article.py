@@ -64,9 +64,25 @@ def _convert_api(value: ArticleApi | Literal["itsm"]) -> ArticleApi:
     return check_enum("Article", "api", value, ArticleApi)
 
 
-def _read_author(value: Any, problems: list[Mismatch], path: str) -> Any:
+#: Set once the models this one refers to in a cycle are imported (see _load_lazy).
+_LAZY: list[bool] = []
+
+
+def _load_lazy() -> None:
+    """Import, once, the models this one refers to in an import cycle, as module globals."""
+    from ..models.raw import Raw  # noqa: PLC0415
     from ..models.user_ref import UserRef  # noqa: PLC0415
 
+    globals().update(
+        {
+            "Raw": Raw,
+            "UserRef": UserRef,
+        }
+    )
+    _LAZY.append(True)
+
+
+def _read_author(value: Any, problems: list[Mismatch], path: str) -> Any:
     if type(value) is dict:
         before = mismatches_recorded()
         trial_1: list[Mismatch] = []
@@ -104,7 +120,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class Article:
     """A knowledge base article.
 
@@ -319,130 +335,107 @@ class Article:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        from ..models.raw import Raw  # noqa: PLC0415
-
+        if not _LAZY:
+            _load_lazy()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Article: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("id", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("id", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "id", (_value if type(_value) is str else mismatch(problems, "id", "string", _value)))
+            fields["id"] = _value if type(_value) is str else mismatch(problems, "id", "string", _value)
         else:
             mismatch(problems, "id", "a required field", UNSET)
-        _value = src_dict.get("created", UNSET)
+        _value = get("created", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "created", read_datetime(_value, problems, "created"))
+            fields["created"] = read_datetime(_value, problems, "created")
         else:
             mismatch(problems, "created", "a required field", UNSET)
-        _value = src_dict.get("modified", UNSET)
+        _value = get("modified", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "modified", read_datetime(_value, problems, "modified"))
+            fields["modified"] = read_datetime(_value, problems, "modified")
         else:
             mismatch(problems, "modified", "a required field", UNSET)
-        _value = src_dict.get("type", UNSET)
+        _value = get("type", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "type_", read_enum(_value, ArticleType, problems, "type"))
+            fields["type_"] = read_enum(_value, ArticleType, problems, "type")
         else:
             mismatch(problems, "type", "a required field", UNSET)
-        _value = src_dict.get("api", UNSET)
+        _value = get("api", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "api", read_enum(_value, ArticleApi, problems, "api"))
+            fields["api"] = read_enum(_value, ArticleApi, problems, "api")
         else:
             mismatch(problems, "api", "a required field", UNSET)
-        _value = src_dict.get("href", UNSET)
+        _value = get("href", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "href", (_value if type(_value) is str else mismatch(problems, "href", "string", _value)))
+            fields["href"] = _value if type(_value) is str else mismatch(problems, "href", "string", _value)
         else:
             mismatch(problems, "href", "a required field", UNSET)
-        _value = src_dict.get("author", UNSET)
+        _value = get("author", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "author", _read_author(_value, problems, "author"))
+            fields["author"] = _read_author(_value, problems, "author")
         else:
-            _set(_obj, "author", UNSET)
-        _value = src_dict.get("active", UNSET)
+            fields["author"] = UNSET
+        _value = get("active", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "active", (_value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)))
+            fields["active"] = _value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)
         else:
-            _set(_obj, "active", UNSET)
-        _value = src_dict.get("category", UNSET)
+            fields["active"] = UNSET
+        _value = get("category", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj, "category", (_value if type(_value) is str else mismatch(problems, "category", "string", _value))
+            fields["category"] = _value if type(_value) is str else mismatch(problems, "category", "string", _value)
+        else:
+            fields["category"] = UNSET
+        _value = get("rating", UNSET)
+        if _value is not UNSET:
+            fields["rating"] = (
+                _value
+                if (type(_value) is float or type(_value) is int)
+                else mismatch(problems, "rating", "number", _value)
             )
         else:
-            _set(_obj, "category", UNSET)
-        _value = src_dict.get("rating", UNSET)
+            fields["rating"] = UNSET
+        _value = get("roles", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "rating",
-                (
-                    _value
-                    if (type(_value) is float or type(_value) is int)
-                    else mismatch(problems, "rating", "number", _value)
-                ),
+            fields["roles"] = _value if type(_value) is str else mismatch(problems, "roles", "string", _value)
+        else:
+            fields["roles"] = UNSET
+        _value = get("topic", UNSET)
+        if _value is not UNSET:
+            fields["topic"] = _value if type(_value) is str else mismatch(problems, "topic", "string", _value)
+        else:
+            fields["topic"] = UNSET
+        _value = get("text", UNSET)
+        if _value is not UNSET:
+            fields["text"] = _value if type(_value) is str else mismatch(problems, "text", "string", _value)
+        else:
+            fields["text"] = UNSET
+        _value = get("description", UNSET)
+        if _value is not UNSET:
+            fields["description"] = (
+                _value if type(_value) is str else mismatch(problems, "description", "string", _value)
             )
         else:
-            _set(_obj, "rating", UNSET)
-        _value = src_dict.get("roles", UNSET)
+            fields["description"] = UNSET
+        _value = get("raw", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "roles", (_value if type(_value) is str else mismatch(problems, "roles", "string", _value)))
-        else:
-            _set(_obj, "roles", UNSET)
-        _value = src_dict.get("topic", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "topic", (_value if type(_value) is str else mismatch(problems, "topic", "string", _value)))
-        else:
-            _set(_obj, "topic", UNSET)
-        _value = src_dict.get("text", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "text", (_value if type(_value) is str else mismatch(problems, "text", "string", _value)))
-        else:
-            _set(_obj, "text", UNSET)
-        _value = src_dict.get("description", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "description",
-                (_value if type(_value) is str else mismatch(problems, "description", "string", _value)),
+            fields["raw"] = (
+                Raw.from_dict(_value) if type(_value) is dict else mismatch(problems, "raw", "object", _value)
             )
         else:
-            _set(_obj, "description", UNSET)
-        _value = src_dict.get("raw", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "raw",
-                (Raw.from_dict(_value) if type(_value) is dict else mismatch(problems, "raw", "object", _value)),
-            )
-        else:
-            _set(_obj, "raw", UNSET)
+            fields["raw"] = UNSET
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     # attrs' repr, == and copy read every field; these take a required field

@@ -34,7 +34,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class ArticleCreate:
     """The attributes of a new article.
 
@@ -156,80 +156,66 @@ class ArticleCreate:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ArticleCreate: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("author", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("author", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "author", (_value if type(_value) is str else mismatch(problems, "author", "string", _value)))
+            fields["author"] = _value if type(_value) is str else mismatch(problems, "author", "string", _value)
         else:
-            _set(_obj, "author", UNSET)
-        _value = src_dict.get("active", UNSET)
+            fields["author"] = UNSET
+        _value = get("active", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "active", (_value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)))
+            fields["active"] = _value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)
         else:
-            _set(_obj, "active", UNSET)
-        _value = src_dict.get("category", UNSET)
+            fields["active"] = UNSET
+        _value = get("category", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj, "category", (_value if type(_value) is str else mismatch(problems, "category", "string", _value))
+            fields["category"] = _value if type(_value) is str else mismatch(problems, "category", "string", _value)
+        else:
+            fields["category"] = UNSET
+        _value = get("rating", UNSET)
+        if _value is not UNSET:
+            fields["rating"] = (
+                _value
+                if (type(_value) is float or type(_value) is int)
+                else mismatch(problems, "rating", "number", _value)
             )
         else:
-            _set(_obj, "category", UNSET)
-        _value = src_dict.get("rating", UNSET)
+            fields["rating"] = UNSET
+        _value = get("roles", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "rating",
-                (
-                    _value
-                    if (type(_value) is float or type(_value) is int)
-                    else mismatch(problems, "rating", "number", _value)
-                ),
+            fields["roles"] = _value if type(_value) is str else mismatch(problems, "roles", "string", _value)
+        else:
+            fields["roles"] = UNSET
+        _value = get("topic", UNSET)
+        if _value is not UNSET:
+            fields["topic"] = _value if type(_value) is str else mismatch(problems, "topic", "string", _value)
+        else:
+            fields["topic"] = UNSET
+        _value = get("text", UNSET)
+        if _value is not UNSET:
+            fields["text"] = _value if type(_value) is str else mismatch(problems, "text", "string", _value)
+        else:
+            fields["text"] = UNSET
+        _value = get("description", UNSET)
+        if _value is not UNSET:
+            fields["description"] = (
+                _value if type(_value) is str else mismatch(problems, "description", "string", _value)
             )
         else:
-            _set(_obj, "rating", UNSET)
-        _value = src_dict.get("roles", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "roles", (_value if type(_value) is str else mismatch(problems, "roles", "string", _value)))
-        else:
-            _set(_obj, "roles", UNSET)
-        _value = src_dict.get("topic", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "topic", (_value if type(_value) is str else mismatch(problems, "topic", "string", _value)))
-        else:
-            _set(_obj, "topic", UNSET)
-        _value = src_dict.get("text", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "text", (_value if type(_value) is str else mismatch(problems, "text", "string", _value)))
-        else:
-            _set(_obj, "text", UNSET)
-        _value = src_dict.get("description", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "description",
-                (_value if type(_value) is str else mismatch(problems, "description", "string", _value)),
-            )
-        else:
-            _set(_obj, "description", UNSET)
+            fields["description"] = UNSET
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     @property

@@ -64,9 +64,25 @@ def _convert_api(value: AssetApi | Literal["itsm"]) -> AssetApi:
     return check_enum("Asset", "api", value, AssetApi)
 
 
-def _read_assignee(value: Any, problems: list[Mismatch], path: str) -> Any:
+#: Set once the models this one refers to in a cycle are imported (see _load_lazy).
+_LAZY: list[bool] = []
+
+
+def _load_lazy() -> None:
+    """Import, once, the models this one refers to in an import cycle, as module globals."""
+    from ..models.raw import Raw  # noqa: PLC0415
     from ..models.user_ref import UserRef  # noqa: PLC0415
 
+    globals().update(
+        {
+            "Raw": Raw,
+            "UserRef": UserRef,
+        }
+    )
+    _LAZY.append(True)
+
+
+def _read_assignee(value: Any, problems: list[Mismatch], path: str) -> Any:
     if type(value) is dict:
         before = mismatches_recorded()
         trial_1: list[Mismatch] = []
@@ -123,7 +139,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class Asset:
     """An IT asset.
 
@@ -333,116 +349,98 @@ class Asset:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        from ..models.raw import Raw  # noqa: PLC0415
-
+        if not _LAZY:
+            _load_lazy()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Asset: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("id", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("id", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "id", (_value if type(_value) is str else mismatch(problems, "id", "string", _value)))
+            fields["id"] = _value if type(_value) is str else mismatch(problems, "id", "string", _value)
         else:
             mismatch(problems, "id", "a required field", UNSET)
-        _value = src_dict.get("created", UNSET)
+        _value = get("created", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "created", read_datetime(_value, problems, "created"))
+            fields["created"] = read_datetime(_value, problems, "created")
         else:
             mismatch(problems, "created", "a required field", UNSET)
-        _value = src_dict.get("modified", UNSET)
+        _value = get("modified", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "modified", read_datetime(_value, problems, "modified"))
+            fields["modified"] = read_datetime(_value, problems, "modified")
         else:
             mismatch(problems, "modified", "a required field", UNSET)
-        _value = src_dict.get("type", UNSET)
+        _value = get("type", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "type_", read_enum(_value, AssetType, problems, "type"))
+            fields["type_"] = read_enum(_value, AssetType, problems, "type")
         else:
             mismatch(problems, "type", "a required field", UNSET)
-        _value = src_dict.get("api", UNSET)
+        _value = get("api", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "api", read_enum(_value, AssetApi, problems, "api"))
+            fields["api"] = read_enum(_value, AssetApi, problems, "api")
         else:
             mismatch(problems, "api", "a required field", UNSET)
-        _value = src_dict.get("href", UNSET)
+        _value = get("href", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "href", (_value if type(_value) is str else mismatch(problems, "href", "string", _value)))
+            fields["href"] = _value if type(_value) is str else mismatch(problems, "href", "string", _value)
         else:
             mismatch(problems, "href", "a required field", UNSET)
-        _value = src_dict.get("active", UNSET)
+        _value = get("active", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "active", (_value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)))
+            fields["active"] = _value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)
         else:
-            _set(_obj, "active", UNSET)
-        _value = src_dict.get("assignee", UNSET)
+            fields["active"] = UNSET
+        _value = get("assignee", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "assignee", _read_assignee(_value, problems, "assignee"))
+            fields["assignee"] = _read_assignee(_value, problems, "assignee")
         else:
-            _set(_obj, "assignee", UNSET)
-        _value = src_dict.get("department", UNSET)
+            fields["assignee"] = UNSET
+        _value = get("department", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "department", _read_department(_value, problems, "department"))
+            fields["department"] = _read_department(_value, problems, "department")
         else:
-            _set(_obj, "department", UNSET)
-        _value = src_dict.get("model", UNSET)
+            fields["department"] = UNSET
+        _value = get("model", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "model", _read_model(_value, problems, "model"))
+            fields["model"] = _read_model(_value, problems, "model")
         else:
-            _set(_obj, "model", UNSET)
-        _value = src_dict.get("name", UNSET)
+            fields["model"] = UNSET
+        _value = get("name", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "name", (_value if type(_value) is str else mismatch(problems, "name", "string", _value)))
+            fields["name"] = _value if type(_value) is str else mismatch(problems, "name", "string", _value)
         else:
-            _set(_obj, "name", UNSET)
-        _value = src_dict.get("quantity", UNSET)
+            fields["name"] = UNSET
+        _value = get("quantity", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj, "quantity", (_value if type(_value) is int else mismatch(problems, "quantity", "integer", _value))
+            fields["quantity"] = _value if type(_value) is int else mismatch(problems, "quantity", "integer", _value)
+        else:
+            fields["quantity"] = UNSET
+        _value = get("description", UNSET)
+        if _value is not UNSET:
+            fields["description"] = (
+                _value if type(_value) is str else mismatch(problems, "description", "string", _value)
             )
         else:
-            _set(_obj, "quantity", UNSET)
-        _value = src_dict.get("description", UNSET)
+            fields["description"] = UNSET
+        _value = get("raw", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "description",
-                (_value if type(_value) is str else mismatch(problems, "description", "string", _value)),
+            fields["raw"] = (
+                Raw.from_dict(_value) if type(_value) is dict else mismatch(problems, "raw", "object", _value)
             )
         else:
-            _set(_obj, "description", UNSET)
-        _value = src_dict.get("raw", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "raw",
-                (Raw.from_dict(_value) if type(_value) is dict else mismatch(problems, "raw", "object", _value)),
-            )
-        else:
-            _set(_obj, "raw", UNSET)
+            fields["raw"] = UNSET
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     # attrs' repr, == and copy read every field; these take a required field

@@ -33,7 +33,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class AssetCreate:
     """The attributes of a new asset.
 
@@ -144,72 +144,57 @@ class AssetCreate:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"AssetCreate: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("active", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("active", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "active", (_value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)))
+            fields["active"] = _value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)
         else:
-            _set(_obj, "active", UNSET)
-        _value = src_dict.get("assignee", UNSET)
+            fields["active"] = UNSET
+        _value = get("assignee", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj, "assignee", (_value if type(_value) is str else mismatch(problems, "assignee", "string", _value))
+            fields["assignee"] = _value if type(_value) is str else mismatch(problems, "assignee", "string", _value)
+        else:
+            fields["assignee"] = UNSET
+        _value = get("department", UNSET)
+        if _value is not UNSET:
+            fields["department"] = _value if type(_value) is str else mismatch(problems, "department", "string", _value)
+        else:
+            fields["department"] = UNSET
+        _value = get("model", UNSET)
+        if _value is not UNSET:
+            fields["model"] = _value if type(_value) is str else mismatch(problems, "model", "string", _value)
+        else:
+            fields["model"] = UNSET
+        _value = get("name", UNSET)
+        if _value is not UNSET:
+            fields["name"] = _value if type(_value) is str else mismatch(problems, "name", "string", _value)
+        else:
+            fields["name"] = UNSET
+        _value = get("quantity", UNSET)
+        if _value is not UNSET:
+            fields["quantity"] = _value if type(_value) is int else mismatch(problems, "quantity", "integer", _value)
+        else:
+            fields["quantity"] = UNSET
+        _value = get("description", UNSET)
+        if _value is not UNSET:
+            fields["description"] = (
+                _value if type(_value) is str else mismatch(problems, "description", "string", _value)
             )
         else:
-            _set(_obj, "assignee", UNSET)
-        _value = src_dict.get("department", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "department",
-                (_value if type(_value) is str else mismatch(problems, "department", "string", _value)),
-            )
-        else:
-            _set(_obj, "department", UNSET)
-        _value = src_dict.get("model", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "model", (_value if type(_value) is str else mismatch(problems, "model", "string", _value)))
-        else:
-            _set(_obj, "model", UNSET)
-        _value = src_dict.get("name", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "name", (_value if type(_value) is str else mismatch(problems, "name", "string", _value)))
-        else:
-            _set(_obj, "name", UNSET)
-        _value = src_dict.get("quantity", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj, "quantity", (_value if type(_value) is int else mismatch(problems, "quantity", "integer", _value))
-            )
-        else:
-            _set(_obj, "quantity", UNSET)
-        _value = src_dict.get("description", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "description",
-                (_value if type(_value) is str else mismatch(problems, "description", "string", _value)),
-            )
-        else:
-            _set(_obj, "description", UNSET)
+            fields["description"] = UNSET
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     @property

@@ -85,6 +85,24 @@ def _convert_urgency(value: Urgency | Literal["low", "medium", "high"] | Unset) 
     return check_enum("Change", "urgency", value, Urgency)
 
 
+#: Set once the models this one refers to in a cycle are imported (see _load_lazy).
+_LAZY: list[bool] = []
+
+
+def _load_lazy() -> None:
+    """Import, once, the models this one refers to in an import cycle, as module globals."""
+    from ..models.raw import Raw  # noqa: PLC0415
+    from ..models.user_ref import UserRef  # noqa: PLC0415
+
+    globals().update(
+        {
+            "Raw": Raw,
+            "UserRef": UserRef,
+        }
+    )
+    _LAZY.append(True)
+
+
 def _read_problem(value: Any, problems: list[Mismatch], path: str) -> Any:
     if type(value) is str:
         return value
@@ -106,8 +124,6 @@ def _read_incident(value: Any, problems: list[Mismatch], path: str) -> Any:
 
 
 def _read_requester(value: Any, problems: list[Mismatch], path: str) -> Any:
-    from ..models.user_ref import UserRef  # noqa: PLC0415
-
     if type(value) is dict:
         before = mismatches_recorded()
         trial_1: list[Mismatch] = []
@@ -126,8 +142,6 @@ def _read_requester(value: Any, problems: list[Mismatch], path: str) -> Any:
 
 
 def _read_responder(value: Any, problems: list[Mismatch], path: str) -> Any:
-    from ..models.user_ref import UserRef  # noqa: PLC0415
-
     if type(value) is dict:
         before = mismatches_recorded()
         trial_1: list[Mismatch] = []
@@ -146,8 +160,6 @@ def _read_responder(value: Any, problems: list[Mismatch], path: str) -> Any:
 
 
 def _read_assignee(value: Any, problems: list[Mismatch], path: str) -> Any:
-    from ..models.user_ref import UserRef  # noqa: PLC0415
-
     if type(value) is dict:
         before = mismatches_recorded()
         trial_1: list[Mismatch] = []
@@ -223,7 +235,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class Change:
     """A modification to the IT environment.
 
@@ -558,174 +570,145 @@ class Change:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        from ..models.raw import Raw  # noqa: PLC0415
-
+        if not _LAZY:
+            _load_lazy()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Change: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("id", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("id", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "id", (_value if type(_value) is str else mismatch(problems, "id", "string", _value)))
+            fields["id"] = _value if type(_value) is str else mismatch(problems, "id", "string", _value)
         else:
             mismatch(problems, "id", "a required field", UNSET)
-        _value = src_dict.get("created", UNSET)
+        _value = get("created", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "created", read_datetime(_value, problems, "created"))
+            fields["created"] = read_datetime(_value, problems, "created")
         else:
             mismatch(problems, "created", "a required field", UNSET)
-        _value = src_dict.get("modified", UNSET)
+        _value = get("modified", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "modified", read_datetime(_value, problems, "modified"))
+            fields["modified"] = read_datetime(_value, problems, "modified")
         else:
             mismatch(problems, "modified", "a required field", UNSET)
-        _value = src_dict.get("type", UNSET)
+        _value = get("type", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "type_", read_enum(_value, ChangeType, problems, "type"))
+            fields["type_"] = read_enum(_value, ChangeType, problems, "type")
         else:
             mismatch(problems, "type", "a required field", UNSET)
-        _value = src_dict.get("api", UNSET)
+        _value = get("api", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "api", read_enum(_value, ChangeApi, problems, "api"))
+            fields["api"] = read_enum(_value, ChangeApi, problems, "api")
         else:
             mismatch(problems, "api", "a required field", UNSET)
-        _value = src_dict.get("href", UNSET)
+        _value = get("href", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "href", (_value if type(_value) is str else mismatch(problems, "href", "string", _value)))
+            fields["href"] = _value if type(_value) is str else mismatch(problems, "href", "string", _value)
         else:
             mismatch(problems, "href", "a required field", UNSET)
-        _value = src_dict.get("problem", UNSET)
+        _value = get("problem", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "problem", _read_problem(_value, problems, "problem"))
+            fields["problem"] = _read_problem(_value, problems, "problem")
         else:
-            _set(_obj, "problem", UNSET)
-        _value = src_dict.get("incident", UNSET)
+            fields["problem"] = UNSET
+        _value = get("incident", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "incident", _read_incident(_value, problems, "incident"))
+            fields["incident"] = _read_incident(_value, problems, "incident")
         else:
-            _set(_obj, "incident", UNSET)
-        _value = src_dict.get("requester", UNSET)
+            fields["incident"] = UNSET
+        _value = get("requester", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "requester", _read_requester(_value, problems, "requester"))
+            fields["requester"] = _read_requester(_value, problems, "requester")
         else:
-            _set(_obj, "requester", UNSET)
-        _value = src_dict.get("responder", UNSET)
+            fields["requester"] = UNSET
+        _value = get("responder", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "responder", _read_responder(_value, problems, "responder"))
+            fields["responder"] = _read_responder(_value, problems, "responder")
         else:
-            _set(_obj, "responder", UNSET)
-        _value = src_dict.get("active", UNSET)
+            fields["responder"] = UNSET
+        _value = get("active", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "active", (_value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)))
+            fields["active"] = _value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)
         else:
-            _set(_obj, "active", UNSET)
-        _value = src_dict.get("assignee", UNSET)
+            fields["active"] = UNSET
+        _value = get("assignee", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "assignee", _read_assignee(_value, problems, "assignee"))
+            fields["assignee"] = _read_assignee(_value, problems, "assignee")
         else:
-            _set(_obj, "assignee", UNSET)
-        _value = src_dict.get("category", UNSET)
+            fields["assignee"] = UNSET
+        _value = get("category", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj, "category", (_value if type(_value) is str else mismatch(problems, "category", "string", _value))
+            fields["category"] = _value if type(_value) is str else mismatch(problems, "category", "string", _value)
+        else:
+            fields["category"] = UNSET
+        _value = get("end_date", UNSET)
+        if _value is not UNSET:
+            fields["end_date"] = _read_end_date(_value, problems, "end_date")
+        else:
+            fields["end_date"] = UNSET
+        _value = get("escalation", UNSET)
+        if _value is not UNSET:
+            fields["escalation"] = (
+                _value if type(_value) is int else mismatch(problems, "escalation", "integer", _value)
             )
         else:
-            _set(_obj, "category", UNSET)
-        _value = src_dict.get("end_date", UNSET)
+            fields["escalation"] = UNSET
+        _value = get("impact", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "end_date", _read_end_date(_value, problems, "end_date"))
+            fields["impact"] = read_enum(_value, Impact, problems, "impact")
         else:
-            _set(_obj, "end_date", UNSET)
-        _value = src_dict.get("escalation", UNSET)
+            fields["impact"] = UNSET
+        _value = get("priority", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "escalation",
-                (_value if type(_value) is int else mismatch(problems, "escalation", "integer", _value)),
+            fields["priority"] = read_enum(_value, Priority, problems, "priority")
+        else:
+            fields["priority"] = UNSET
+        _value = get("risk", UNSET)
+        if _value is not UNSET:
+            fields["risk"] = _value if type(_value) is str else mismatch(problems, "risk", "string", _value)
+        else:
+            fields["risk"] = UNSET
+        _value = get("start_date", UNSET)
+        if _value is not UNSET:
+            fields["start_date"] = _read_start_date(_value, problems, "start_date")
+        else:
+            fields["start_date"] = UNSET
+        _value = get("status", UNSET)
+        if _value is not UNSET:
+            fields["status"] = _value if type(_value) is int else mismatch(problems, "status", "integer", _value)
+        else:
+            fields["status"] = UNSET
+        _value = get("urgency", UNSET)
+        if _value is not UNSET:
+            fields["urgency"] = read_enum(_value, Urgency, problems, "urgency")
+        else:
+            fields["urgency"] = UNSET
+        _value = get("description", UNSET)
+        if _value is not UNSET:
+            fields["description"] = (
+                _value if type(_value) is str else mismatch(problems, "description", "string", _value)
             )
         else:
-            _set(_obj, "escalation", UNSET)
-        _value = src_dict.get("impact", UNSET)
+            fields["description"] = UNSET
+        _value = get("raw", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "impact", read_enum(_value, Impact, problems, "impact"))
-        else:
-            _set(_obj, "impact", UNSET)
-        _value = src_dict.get("priority", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "priority", read_enum(_value, Priority, problems, "priority"))
-        else:
-            _set(_obj, "priority", UNSET)
-        _value = src_dict.get("risk", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "risk", (_value if type(_value) is str else mismatch(problems, "risk", "string", _value)))
-        else:
-            _set(_obj, "risk", UNSET)
-        _value = src_dict.get("start_date", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "start_date", _read_start_date(_value, problems, "start_date"))
-        else:
-            _set(_obj, "start_date", UNSET)
-        _value = src_dict.get("status", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "status", (_value if type(_value) is int else mismatch(problems, "status", "integer", _value)))
-        else:
-            _set(_obj, "status", UNSET)
-        _value = src_dict.get("urgency", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "urgency", read_enum(_value, Urgency, problems, "urgency"))
-        else:
-            _set(_obj, "urgency", UNSET)
-        _value = src_dict.get("description", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "description",
-                (_value if type(_value) is str else mismatch(problems, "description", "string", _value)),
+            fields["raw"] = (
+                Raw.from_dict(_value) if type(_value) is dict else mismatch(problems, "raw", "object", _value)
             )
         else:
-            _set(_obj, "description", UNSET)
-        _value = src_dict.get("raw", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "raw",
-                (Raw.from_dict(_value) if type(_value) is dict else mismatch(problems, "raw", "object", _value)),
-            )
-        else:
-            _set(_obj, "raw", UNSET)
+            fields["raw"] = UNSET
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     # attrs' repr, == and copy read every field; these take a required field

@@ -30,7 +30,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class Error:
     """A Kloudless error body.
 
@@ -108,50 +108,42 @@ class Error:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Error: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("error_code", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("error_code", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "error_code",
-                (_value if type(_value) is str else mismatch(problems, "error_code", "string", _value)),
+            fields["error_code"] = _value if type(_value) is str else mismatch(problems, "error_code", "string", _value)
+        else:
+            fields["error_code"] = UNSET
+        _value = get("message", UNSET)
+        if _value is not UNSET:
+            fields["message"] = _value if type(_value) is str else mismatch(problems, "message", "string", _value)
+        else:
+            fields["message"] = UNSET
+        _value = get("id", UNSET)
+        if _value is not UNSET:
+            fields["id"] = _value if type(_value) is str else mismatch(problems, "id", "string", _value)
+        else:
+            fields["id"] = UNSET
+        _value = get("status_code", UNSET)
+        if _value is not UNSET:
+            fields["status_code"] = (
+                _value if type(_value) is int else mismatch(problems, "status_code", "integer", _value)
             )
         else:
-            _set(_obj, "error_code", UNSET)
-        _value = src_dict.get("message", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "message", (_value if type(_value) is str else mismatch(problems, "message", "string", _value)))
-        else:
-            _set(_obj, "message", UNSET)
-        _value = src_dict.get("id", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "id", (_value if type(_value) is str else mismatch(problems, "id", "string", _value)))
-        else:
-            _set(_obj, "id", UNSET)
-        _value = src_dict.get("status_code", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "status_code",
-                (_value if type(_value) is int else mismatch(problems, "status_code", "integer", _value)),
-            )
-        else:
-            _set(_obj, "status_code", UNSET)
+            fields["status_code"] = UNSET
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     @property

@@ -45,6 +45,22 @@ def _convert_api(value: GenericObjectApi | Literal["itsm"]) -> GenericObjectApi:
     return check_enum("GenericObject", "api", value, GenericObjectApi)
 
 
+#: Set once the models this one refers to in a cycle are imported (see _load_lazy).
+_LAZY: list[bool] = []
+
+
+def _load_lazy() -> None:
+    """Import, once, the models this one refers to in an import cycle, as module globals."""
+    from ..models.raw import Raw  # noqa: PLC0415
+
+    globals().update(
+        {
+            "Raw": Raw,
+        }
+    )
+    _LAZY.append(True)
+
+
 #: Each field's JSON name and Python name.
 _FIELDS: dict[str, str] = {
     "id": "id",
@@ -55,7 +71,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class GenericObject:
     """A generic object of the upstream service.
 
@@ -149,56 +165,51 @@ class GenericObject:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        from ..models.raw import Raw  # noqa: PLC0415
-
+        if not _LAZY:
+            _load_lazy()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"GenericObject: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("id", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("id", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "id", (_value if type(_value) is str else mismatch(problems, "id", "string", _value)))
+            fields["id"] = _value if type(_value) is str else mismatch(problems, "id", "string", _value)
         else:
             mismatch(problems, "id", "a required field", UNSET)
-        _value = src_dict.get("type", UNSET)
+        _value = get("type", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "type_", read_enum(_value, GenericObjectType, problems, "type"))
+            fields["type_"] = read_enum(_value, GenericObjectType, problems, "type")
         else:
             mismatch(problems, "type", "a required field", UNSET)
-        _value = src_dict.get("api", UNSET)
+        _value = get("api", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "api", read_enum(_value, GenericObjectApi, problems, "api"))
+            fields["api"] = read_enum(_value, GenericObjectApi, problems, "api")
         else:
             mismatch(problems, "api", "a required field", UNSET)
-        _value = src_dict.get("raw", UNSET)
+        _value = get("raw", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "raw",
-                (Raw.from_dict(_value) if type(_value) is dict else mismatch(problems, "raw", "object", _value)),
+            fields["raw"] = (
+                Raw.from_dict(_value) if type(_value) is dict else mismatch(problems, "raw", "object", _value)
             )
         else:
             mismatch(problems, "raw", "a required field", UNSET)
-        _value = src_dict.get("href", UNSET)
+        _value = get("href", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "href", (_value if type(_value) is str else mismatch(problems, "href", "string", _value)))
+            fields["href"] = _value if type(_value) is str else mismatch(problems, "href", "string", _value)
         else:
             mismatch(problems, "href", "a required field", UNSET)
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     # attrs' repr, == and copy read every field; these take a required field

@@ -45,6 +45,22 @@ def _convert_api(value: ObjectListBaseApi | Literal["itsm"]) -> ObjectListBaseAp
     return check_enum("IncidentList", "api", value, ObjectListBaseApi)
 
 
+#: Set once the models this one refers to in a cycle are imported (see _load_lazy).
+_LAZY: list[bool] = []
+
+
+def _load_lazy() -> None:
+    """Import, once, the models this one refers to in an import cycle, as module globals."""
+    from ..models.incident import Incident  # noqa: PLC0415
+
+    globals().update(
+        {
+            "Incident": Incident,
+        }
+    )
+    _LAZY.append(True)
+
+
 def _read_page(value: Any, problems: list[Mismatch], path: str) -> Any:
     if type(value) is str:
         return value
@@ -69,8 +85,6 @@ def _read_next_page(value: Any, problems: list[Mismatch], path: str) -> Any:
 
 
 def _read_objects(value: Any, problems: list[Mismatch], path: str) -> Any:
-    from ..models.incident import Incident  # noqa: PLC0415
-
     if type(value) is not list:
         return mismatch(problems, path, "array", value)
     return [
@@ -91,7 +105,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class IncidentList:
     """A page of incidents.
 
@@ -216,62 +230,59 @@ class IncidentList:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
+        if not _LAZY:
+            _load_lazy()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"IncidentList: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("count", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("count", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "count", (_value if type(_value) is int else mismatch(problems, "count", "integer", _value)))
+            fields["count"] = _value if type(_value) is int else mismatch(problems, "count", "integer", _value)
         else:
             mismatch(problems, "count", "a required field", UNSET)
-        _value = src_dict.get("page", UNSET)
+        _value = get("page", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "page", _read_page(_value, problems, "page"))
+            fields["page"] = _read_page(_value, problems, "page")
         else:
             mismatch(problems, "page", "a required field", UNSET)
-        _value = src_dict.get("next_page", UNSET)
+        _value = get("next_page", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "next_page", _read_next_page(_value, problems, "next_page"))
+            fields["next_page"] = _read_next_page(_value, problems, "next_page")
         else:
             mismatch(problems, "next_page", "a required field", UNSET)
-        _value = src_dict.get("type", UNSET)
+        _value = get("type", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "type_", read_enum(_value, ObjectListBaseType, problems, "type"))
+            fields["type_"] = read_enum(_value, ObjectListBaseType, problems, "type")
         else:
             mismatch(problems, "type", "a required field", UNSET)
-        _value = src_dict.get("api", UNSET)
+        _value = get("api", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "api", read_enum(_value, ObjectListBaseApi, problems, "api"))
+            fields["api"] = read_enum(_value, ObjectListBaseApi, problems, "api")
         else:
             mismatch(problems, "api", "a required field", UNSET)
-        _value = src_dict.get("objects", UNSET)
+        _value = get("objects", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "objects", _read_objects(_value, problems, "objects"))
+            fields["objects"] = _read_objects(_value, problems, "objects")
         else:
             mismatch(problems, "objects", "a required field", UNSET)
-        _value = src_dict.get("total", UNSET)
+        _value = get("total", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "total", (_value if type(_value) is int else mismatch(problems, "total", "integer", _value)))
+            fields["total"] = _value if type(_value) is int else mismatch(problems, "total", "integer", _value)
         else:
-            _set(_obj, "total", UNSET)
+            fields["total"] = UNSET
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     # attrs' repr, == and copy read every field; these take a required field

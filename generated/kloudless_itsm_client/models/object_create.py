@@ -20,7 +20,7 @@ T = TypeVar("T", bound="ObjectCreate")
 _FIELDS: dict[str, str] = {}
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class ObjectCreate:
     """The attributes the upstream service defines for `raw_type`."""
 
@@ -52,18 +52,20 @@ class ObjectCreate:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ObjectCreate: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
+        fields: dict[str, Any] = {"_itsm_read": None}
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     @property

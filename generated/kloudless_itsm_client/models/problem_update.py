@@ -73,7 +73,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class ProblemUpdate:
     """The problem attributes to change.
 
@@ -269,124 +269,94 @@ class ProblemUpdate:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ProblemUpdate: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("change", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("change", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "change", (_value if type(_value) is str else mismatch(problems, "change", "string", _value)))
+            fields["change"] = _value if type(_value) is str else mismatch(problems, "change", "string", _value)
         else:
-            _set(_obj, "change", UNSET)
-        _value = src_dict.get("incident", UNSET)
+            fields["change"] = UNSET
+        _value = get("incident", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj, "incident", (_value if type(_value) is str else mismatch(problems, "incident", "string", _value))
+            fields["incident"] = _value if type(_value) is str else mismatch(problems, "incident", "string", _value)
+        else:
+            fields["incident"] = UNSET
+        _value = get("requester", UNSET)
+        if _value is not UNSET:
+            fields["requester"] = _value if type(_value) is str else mismatch(problems, "requester", "string", _value)
+        else:
+            fields["requester"] = UNSET
+        _value = get("responder", UNSET)
+        if _value is not UNSET:
+            fields["responder"] = _value if type(_value) is str else mismatch(problems, "responder", "string", _value)
+        else:
+            fields["responder"] = UNSET
+        _value = get("active", UNSET)
+        if _value is not UNSET:
+            fields["active"] = _value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)
+        else:
+            fields["active"] = UNSET
+        _value = get("assignee", UNSET)
+        if _value is not UNSET:
+            fields["assignee"] = _value if type(_value) is str else mismatch(problems, "assignee", "string", _value)
+        else:
+            fields["assignee"] = UNSET
+        _value = get("category", UNSET)
+        if _value is not UNSET:
+            fields["category"] = _value if type(_value) is str else mismatch(problems, "category", "string", _value)
+        else:
+            fields["category"] = UNSET
+        _value = get("due_date", UNSET)
+        if _value is not UNSET:
+            fields["due_date"] = read_datetime(_value, problems, "due_date")
+        else:
+            fields["due_date"] = UNSET
+        _value = get("escalation", UNSET)
+        if _value is not UNSET:
+            fields["escalation"] = (
+                _value if type(_value) is int else mismatch(problems, "escalation", "integer", _value)
             )
         else:
-            _set(_obj, "incident", UNSET)
-        _value = src_dict.get("requester", UNSET)
+            fields["escalation"] = UNSET
+        _value = get("impact", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "requester",
-                (_value if type(_value) is str else mismatch(problems, "requester", "string", _value)),
+            fields["impact"] = read_enum(_value, Impact, problems, "impact")
+        else:
+            fields["impact"] = UNSET
+        _value = get("priority", UNSET)
+        if _value is not UNSET:
+            fields["priority"] = read_enum(_value, Priority, problems, "priority")
+        else:
+            fields["priority"] = UNSET
+        _value = get("status", UNSET)
+        if _value is not UNSET:
+            fields["status"] = _value if type(_value) is int else mismatch(problems, "status", "integer", _value)
+        else:
+            fields["status"] = UNSET
+        _value = get("urgency", UNSET)
+        if _value is not UNSET:
+            fields["urgency"] = read_enum(_value, Urgency, problems, "urgency")
+        else:
+            fields["urgency"] = UNSET
+        _value = get("description", UNSET)
+        if _value is not UNSET:
+            fields["description"] = (
+                _value if type(_value) is str else mismatch(problems, "description", "string", _value)
             )
         else:
-            _set(_obj, "requester", UNSET)
-        _value = src_dict.get("responder", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "responder",
-                (_value if type(_value) is str else mismatch(problems, "responder", "string", _value)),
-            )
-        else:
-            _set(_obj, "responder", UNSET)
-        _value = src_dict.get("active", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "active", (_value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)))
-        else:
-            _set(_obj, "active", UNSET)
-        _value = src_dict.get("assignee", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj, "assignee", (_value if type(_value) is str else mismatch(problems, "assignee", "string", _value))
-            )
-        else:
-            _set(_obj, "assignee", UNSET)
-        _value = src_dict.get("category", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj, "category", (_value if type(_value) is str else mismatch(problems, "category", "string", _value))
-            )
-        else:
-            _set(_obj, "category", UNSET)
-        _value = src_dict.get("due_date", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "due_date", read_datetime(_value, problems, "due_date"))
-        else:
-            _set(_obj, "due_date", UNSET)
-        _value = src_dict.get("escalation", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "escalation",
-                (_value if type(_value) is int else mismatch(problems, "escalation", "integer", _value)),
-            )
-        else:
-            _set(_obj, "escalation", UNSET)
-        _value = src_dict.get("impact", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "impact", read_enum(_value, Impact, problems, "impact"))
-        else:
-            _set(_obj, "impact", UNSET)
-        _value = src_dict.get("priority", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "priority", read_enum(_value, Priority, problems, "priority"))
-        else:
-            _set(_obj, "priority", UNSET)
-        _value = src_dict.get("status", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "status", (_value if type(_value) is int else mismatch(problems, "status", "integer", _value)))
-        else:
-            _set(_obj, "status", UNSET)
-        _value = src_dict.get("urgency", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "urgency", read_enum(_value, Urgency, problems, "urgency"))
-        else:
-            _set(_obj, "urgency", UNSET)
-        _value = src_dict.get("description", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "description",
-                (_value if type(_value) is str else mismatch(problems, "description", "string", _value)),
-            )
-        else:
-            _set(_obj, "description", UNSET)
+            fields["description"] = UNSET
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     @property

@@ -35,7 +35,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class UserRef:
     """A user, as read.
 
@@ -124,48 +124,45 @@ class UserRef:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"UserRef: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("id", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("id", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "id", (_value if type(_value) is str else mismatch(problems, "id", "string", _value)))
+            fields["id"] = _value if type(_value) is str else mismatch(problems, "id", "string", _value)
         else:
             mismatch(problems, "id", "a required field", UNSET)
-        _value = src_dict.get("type", UNSET)
+        _value = get("type", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "type_", (_value if type(_value) is str else mismatch(problems, "type", "string", _value)))
+            fields["type_"] = _value if type(_value) is str else mismatch(problems, "type", "string", _value)
         else:
-            _set(_obj, "type_", UNSET)
-        _value = src_dict.get("api", UNSET)
+            fields["type_"] = UNSET
+        _value = get("api", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "api", (_value if type(_value) is str else mismatch(problems, "api", "string", _value)))
+            fields["api"] = _value if type(_value) is str else mismatch(problems, "api", "string", _value)
         else:
-            _set(_obj, "api", UNSET)
-        _value = src_dict.get("name", UNSET)
+            fields["api"] = UNSET
+        _value = get("name", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "name", (_value if type(_value) is str else mismatch(problems, "name", "string", _value)))
+            fields["name"] = _value if type(_value) is str else mismatch(problems, "name", "string", _value)
         else:
-            _set(_obj, "name", UNSET)
-        _value = src_dict.get("email", UNSET)
+            fields["name"] = UNSET
+        _value = get("email", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "email", (_value if type(_value) is str else mismatch(problems, "email", "string", _value)))
+            fields["email"] = _value if type(_value) is str else mismatch(problems, "email", "string", _value)
         else:
-            _set(_obj, "email", UNSET)
+            fields["email"] = UNSET
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     # attrs' repr, == and copy read every field; these take a required field

@@ -39,6 +39,22 @@ def _convert_created_at(value: datetime.datetime | str) -> datetime.datetime:
     return check_datetime("Comment", "created_at", value)
 
 
+#: Set once the models this one refers to in a cycle are imported (see _load_lazy).
+_LAZY: list[bool] = []
+
+
+def _load_lazy() -> None:
+    """Import, once, the models this one refers to in an import cycle, as module globals."""
+    from ..models.user_ref import UserRef  # noqa: PLC0415
+
+    globals().update(
+        {
+            "UserRef": UserRef,
+        }
+    )
+    _LAZY.append(True)
+
+
 #: Each field's JSON name and Python name.
 _FIELDS: dict[str, str] = {
     "id": "id",
@@ -49,7 +65,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class Comment:
     """A comment on a Help Desk ticket
 
@@ -141,60 +157,51 @@ class Comment:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        from ..models.user_ref import UserRef  # noqa: PLC0415
-
+        if not _LAZY:
+            _load_lazy()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Comment: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("id", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("id", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "id", (_value if type(_value) is int else mismatch(problems, "id", "integer", _value)))
+            fields["id"] = _value if type(_value) is int else mismatch(problems, "id", "integer", _value)
         else:
             mismatch(problems, "id", "a required field", UNSET)
-        _value = src_dict.get("body", UNSET)
+        _value = get("body", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "body", (_value if type(_value) is str else mismatch(problems, "body", "string", _value)))
+            fields["body"] = _value if type(_value) is str else mismatch(problems, "body", "string", _value)
         else:
             mismatch(problems, "body", "a required field", UNSET)
-        _value = src_dict.get("is_public", UNSET)
+        _value = get("is_public", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "is_public",
-                (_value if type(_value) is bool else mismatch(problems, "is_public", "boolean", _value)),
-            )
+            fields["is_public"] = _value if type(_value) is bool else mismatch(problems, "is_public", "boolean", _value)
         else:
             mismatch(problems, "is_public", "a required field", UNSET)
-        _value = src_dict.get("created_at", UNSET)
+        _value = get("created_at", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "created_at", read_datetime(_value, problems, "created_at"))
+            fields["created_at"] = read_datetime(_value, problems, "created_at")
         else:
             mismatch(problems, "created_at", "a required field", UNSET)
-        _value = src_dict.get("author", UNSET)
+        _value = get("author", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "author",
-                (UserRef.from_dict(_value) if type(_value) is dict else mismatch(problems, "author", "object", _value)),
+            fields["author"] = (
+                UserRef.from_dict(_value) if type(_value) is dict else mismatch(problems, "author", "object", _value)
             )
         else:
-            _set(_obj, "author", UNSET)
+            fields["author"] = UNSET
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     # attrs' repr, == and copy read every field; these take a required field

@@ -32,7 +32,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class CommentCreate:
     """
     Attributes:
@@ -87,34 +87,30 @@ class CommentCreate:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CommentCreate: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("body", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("body", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "body", (_value if type(_value) is str else mismatch(problems, "body", "string", _value)))
+            fields["body"] = _value if type(_value) is str else mismatch(problems, "body", "string", _value)
         else:
             mismatch(problems, "body", "a required field", UNSET)
-        _value = src_dict.get("is_public", UNSET)
+        _value = get("is_public", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "is_public",
-                (_value if type(_value) is bool else mismatch(problems, "is_public", "boolean", _value)),
-            )
+            fields["is_public"] = _value if type(_value) is bool else mismatch(problems, "is_public", "boolean", _value)
         else:
-            _set(_obj, "is_public", UNSET)
+            fields["is_public"] = UNSET
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     # attrs' repr, == and copy read every field; these take a required field

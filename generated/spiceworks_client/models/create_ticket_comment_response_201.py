@@ -26,6 +26,20 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="CreateTicketCommentResponse201")
+#: Set once the models this one refers to in a cycle are imported (see _load_lazy).
+_LAZY: list[bool] = []
+
+
+def _load_lazy() -> None:
+    """Import, once, the models this one refers to in an import cycle, as module globals."""
+    from ..models.comment import Comment  # noqa: PLC0415
+
+    globals().update(
+        {
+            "Comment": Comment,
+        }
+    )
+    _LAZY.append(True)
 
 
 #: Each field's JSON name and Python name.
@@ -34,7 +48,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class CreateTicketCommentResponse201:
     """
     Attributes:
@@ -78,36 +92,31 @@ class CreateTicketCommentResponse201:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        from ..models.comment import Comment  # noqa: PLC0415
-
+        if not _LAZY:
+            _load_lazy()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CreateTicketCommentResponse201: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("comment", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("comment", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "comment",
-                (
-                    Comment.from_dict(_value)
-                    if type(_value) is dict
-                    else mismatch(problems, "comment", "object", _value)
-                ),
+            fields["comment"] = (
+                Comment.from_dict(_value) if type(_value) is dict else mismatch(problems, "comment", "object", _value)
             )
         else:
             mismatch(problems, "comment", "a required field", UNSET)
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     # attrs' repr, == and copy read every field; these take a required field

@@ -62,7 +62,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class Device:
     """A managed IT device in the Spiceworks inventory
 
@@ -221,104 +221,81 @@ class Device:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Device: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("id", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("id", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "id", (_value if type(_value) is int else mismatch(problems, "id", "integer", _value)))
+            fields["id"] = _value if type(_value) is int else mismatch(problems, "id", "integer", _value)
         else:
             mismatch(problems, "id", "a required field", UNSET)
-        _value = src_dict.get("name", UNSET)
+        _value = get("name", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "name", (_value if type(_value) is str else mismatch(problems, "name", "string", _value)))
+            fields["name"] = _value if type(_value) is str else mismatch(problems, "name", "string", _value)
         else:
             mismatch(problems, "name", "a required field", UNSET)
-        _value = src_dict.get("type", UNSET)
+        _value = get("type", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "type_", read_enum(_value, DeviceType, problems, "type"))
+            fields["type_"] = read_enum(_value, DeviceType, problems, "type")
         else:
             mismatch(problems, "type", "a required field", UNSET)
-        _value = src_dict.get("manufacturer", UNSET)
+        _value = get("manufacturer", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "manufacturer",
-                (_value if type(_value) is str else mismatch(problems, "manufacturer", "string", _value)),
+            fields["manufacturer"] = (
+                _value if type(_value) is str else mismatch(problems, "manufacturer", "string", _value)
             )
         else:
-            _set(_obj, "manufacturer", UNSET)
-        _value = src_dict.get("model", UNSET)
+            fields["manufacturer"] = UNSET
+        _value = get("model", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "model", (_value if type(_value) is str else mismatch(problems, "model", "string", _value)))
+            fields["model"] = _value if type(_value) is str else mismatch(problems, "model", "string", _value)
         else:
-            _set(_obj, "model", UNSET)
-        _value = src_dict.get("serial_number", UNSET)
+            fields["model"] = UNSET
+        _value = get("serial_number", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "serial_number",
-                (_value if type(_value) is str else mismatch(problems, "serial_number", "string", _value)),
+            fields["serial_number"] = (
+                _value if type(_value) is str else mismatch(problems, "serial_number", "string", _value)
             )
         else:
-            _set(_obj, "serial_number", UNSET)
-        _value = src_dict.get("ip_address", UNSET)
+            fields["serial_number"] = UNSET
+        _value = get("ip_address", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "ip_address",
-                (_value if type(_value) is str else mismatch(problems, "ip_address", "string", _value)),
+            fields["ip_address"] = _value if type(_value) is str else mismatch(problems, "ip_address", "string", _value)
+        else:
+            fields["ip_address"] = UNSET
+        _value = get("mac_address", UNSET)
+        if _value is not UNSET:
+            fields["mac_address"] = (
+                _value if type(_value) is str else mismatch(problems, "mac_address", "string", _value)
             )
         else:
-            _set(_obj, "ip_address", UNSET)
-        _value = src_dict.get("mac_address", UNSET)
+            fields["mac_address"] = UNSET
+        _value = get("os_name", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "mac_address",
-                (_value if type(_value) is str else mismatch(problems, "mac_address", "string", _value)),
-            )
+            fields["os_name"] = _value if type(_value) is str else mismatch(problems, "os_name", "string", _value)
         else:
-            _set(_obj, "mac_address", UNSET)
-        _value = src_dict.get("os_name", UNSET)
+            fields["os_name"] = UNSET
+        _value = get("os_version", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "os_name", (_value if type(_value) is str else mismatch(problems, "os_name", "string", _value)))
+            fields["os_version"] = _value if type(_value) is str else mismatch(problems, "os_version", "string", _value)
         else:
-            _set(_obj, "os_name", UNSET)
-        _value = src_dict.get("os_version", UNSET)
+            fields["os_version"] = UNSET
+        _value = get("last_seen_at", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "os_version",
-                (_value if type(_value) is str else mismatch(problems, "os_version", "string", _value)),
-            )
+            fields["last_seen_at"] = read_datetime(_value, problems, "last_seen_at")
         else:
-            _set(_obj, "os_version", UNSET)
-        _value = src_dict.get("last_seen_at", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "last_seen_at", read_datetime(_value, problems, "last_seen_at"))
-        else:
-            _set(_obj, "last_seen_at", UNSET)
+            fields["last_seen_at"] = UNSET
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     # attrs' repr, == and copy read every field; these take a required field

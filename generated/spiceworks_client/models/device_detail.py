@@ -58,9 +58,23 @@ def _convert_warranty_expiry(value: datetime.date | str | Unset) -> datetime.dat
     return check_date("DeviceDetail", "warranty_expiry", value)
 
 
-def _read_software(value: Any, problems: list[Mismatch], path: str) -> Any:
+#: Set once the models this one refers to in a cycle are imported (see _load_lazy).
+_LAZY: list[bool] = []
+
+
+def _load_lazy() -> None:
+    """Import, once, the models this one refers to in an import cycle, as module globals."""
     from ..models.device_detail_software_item import DeviceDetailSoftwareItem  # noqa: PLC0415
 
+    globals().update(
+        {
+            "DeviceDetailSoftwareItem": DeviceDetailSoftwareItem,
+        }
+    )
+    _LAZY.append(True)
+
+
+def _read_software(value: Any, problems: list[Mismatch], path: str) -> Any:
     if type(value) is not list:
         return mismatch(problems, path, "array", value)
     return [
@@ -94,7 +108,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class DeviceDetail:
     """
     Attributes:
@@ -315,144 +329,114 @@ class DeviceDetail:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
+        if not _LAZY:
+            _load_lazy()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"DeviceDetail: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("id", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("id", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "id", (_value if type(_value) is int else mismatch(problems, "id", "integer", _value)))
+            fields["id"] = _value if type(_value) is int else mismatch(problems, "id", "integer", _value)
         else:
             mismatch(problems, "id", "a required field", UNSET)
-        _value = src_dict.get("name", UNSET)
+        _value = get("name", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "name", (_value if type(_value) is str else mismatch(problems, "name", "string", _value)))
+            fields["name"] = _value if type(_value) is str else mismatch(problems, "name", "string", _value)
         else:
             mismatch(problems, "name", "a required field", UNSET)
-        _value = src_dict.get("type", UNSET)
+        _value = get("type", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "type_", read_enum(_value, DeviceType, problems, "type"))
+            fields["type_"] = read_enum(_value, DeviceType, problems, "type")
         else:
             mismatch(problems, "type", "a required field", UNSET)
-        _value = src_dict.get("manufacturer", UNSET)
+        _value = get("manufacturer", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "manufacturer",
-                (_value if type(_value) is str else mismatch(problems, "manufacturer", "string", _value)),
+            fields["manufacturer"] = (
+                _value if type(_value) is str else mismatch(problems, "manufacturer", "string", _value)
             )
         else:
-            _set(_obj, "manufacturer", UNSET)
-        _value = src_dict.get("model", UNSET)
+            fields["manufacturer"] = UNSET
+        _value = get("model", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "model", (_value if type(_value) is str else mismatch(problems, "model", "string", _value)))
+            fields["model"] = _value if type(_value) is str else mismatch(problems, "model", "string", _value)
         else:
-            _set(_obj, "model", UNSET)
-        _value = src_dict.get("serial_number", UNSET)
+            fields["model"] = UNSET
+        _value = get("serial_number", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "serial_number",
-                (_value if type(_value) is str else mismatch(problems, "serial_number", "string", _value)),
+            fields["serial_number"] = (
+                _value if type(_value) is str else mismatch(problems, "serial_number", "string", _value)
             )
         else:
-            _set(_obj, "serial_number", UNSET)
-        _value = src_dict.get("ip_address", UNSET)
+            fields["serial_number"] = UNSET
+        _value = get("ip_address", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "ip_address",
-                (_value if type(_value) is str else mismatch(problems, "ip_address", "string", _value)),
+            fields["ip_address"] = _value if type(_value) is str else mismatch(problems, "ip_address", "string", _value)
+        else:
+            fields["ip_address"] = UNSET
+        _value = get("mac_address", UNSET)
+        if _value is not UNSET:
+            fields["mac_address"] = (
+                _value if type(_value) is str else mismatch(problems, "mac_address", "string", _value)
             )
         else:
-            _set(_obj, "ip_address", UNSET)
-        _value = src_dict.get("mac_address", UNSET)
+            fields["mac_address"] = UNSET
+        _value = get("os_name", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "mac_address",
-                (_value if type(_value) is str else mismatch(problems, "mac_address", "string", _value)),
+            fields["os_name"] = _value if type(_value) is str else mismatch(problems, "os_name", "string", _value)
+        else:
+            fields["os_name"] = UNSET
+        _value = get("os_version", UNSET)
+        if _value is not UNSET:
+            fields["os_version"] = _value if type(_value) is str else mismatch(problems, "os_version", "string", _value)
+        else:
+            fields["os_version"] = UNSET
+        _value = get("last_seen_at", UNSET)
+        if _value is not UNSET:
+            fields["last_seen_at"] = read_datetime(_value, problems, "last_seen_at")
+        else:
+            fields["last_seen_at"] = UNSET
+        _value = get("cpu", UNSET)
+        if _value is not UNSET:
+            fields["cpu"] = _value if type(_value) is str else mismatch(problems, "cpu", "string", _value)
+        else:
+            fields["cpu"] = UNSET
+        _value = get("ram_mb", UNSET)
+        if _value is not UNSET:
+            fields["ram_mb"] = _value if type(_value) is int else mismatch(problems, "ram_mb", "integer", _value)
+        else:
+            fields["ram_mb"] = UNSET
+        _value = get("disk_gb", UNSET)
+        if _value is not UNSET:
+            fields["disk_gb"] = (
+                _value
+                if (type(_value) is float or type(_value) is int)
+                else mismatch(problems, "disk_gb", "number", _value)
             )
         else:
-            _set(_obj, "mac_address", UNSET)
-        _value = src_dict.get("os_name", UNSET)
+            fields["disk_gb"] = UNSET
+        _value = get("software", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "os_name", (_value if type(_value) is str else mismatch(problems, "os_name", "string", _value)))
+            fields["software"] = _read_software(_value, problems, "software")
         else:
-            _set(_obj, "os_name", UNSET)
-        _value = src_dict.get("os_version", UNSET)
+            fields["software"] = UNSET
+        _value = get("warranty_expiry", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "os_version",
-                (_value if type(_value) is str else mismatch(problems, "os_version", "string", _value)),
-            )
+            fields["warranty_expiry"] = read_date(_value, problems, "warranty_expiry")
         else:
-            _set(_obj, "os_version", UNSET)
-        _value = src_dict.get("last_seen_at", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "last_seen_at", read_datetime(_value, problems, "last_seen_at"))
-        else:
-            _set(_obj, "last_seen_at", UNSET)
-        _value = src_dict.get("cpu", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "cpu", (_value if type(_value) is str else mismatch(problems, "cpu", "string", _value)))
-        else:
-            _set(_obj, "cpu", UNSET)
-        _value = src_dict.get("ram_mb", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "ram_mb", (_value if type(_value) is int else mismatch(problems, "ram_mb", "integer", _value)))
-        else:
-            _set(_obj, "ram_mb", UNSET)
-        _value = src_dict.get("disk_gb", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "disk_gb",
-                (
-                    _value
-                    if (type(_value) is float or type(_value) is int)
-                    else mismatch(problems, "disk_gb", "number", _value)
-                ),
-            )
-        else:
-            _set(_obj, "disk_gb", UNSET)
-        _value = src_dict.get("software", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "software", _read_software(_value, problems, "software"))
-        else:
-            _set(_obj, "software", UNSET)
-        _value = src_dict.get("warranty_expiry", UNSET)
-        if _value is not UNSET:
-            _found += 1
-            _set(_obj, "warranty_expiry", read_date(_value, problems, "warranty_expiry"))
-        else:
-            _set(_obj, "warranty_expiry", UNSET)
+            fields["warranty_expiry"] = UNSET
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     # attrs' repr, == and copy read every field; these take a required field

@@ -28,7 +28,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class DeviceDetailSoftwareItem:
     """
     Attributes:
@@ -83,30 +83,30 @@ class DeviceDetailSoftwareItem:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"DeviceDetailSoftwareItem: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("name", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("name", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "name", (_value if type(_value) is str else mismatch(problems, "name", "string", _value)))
+            fields["name"] = _value if type(_value) is str else mismatch(problems, "name", "string", _value)
         else:
-            _set(_obj, "name", UNSET)
-        _value = src_dict.get("version", UNSET)
+            fields["name"] = UNSET
+        _value = get("version", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "version", (_value if type(_value) is str else mismatch(problems, "version", "string", _value)))
+            fields["version"] = _value if type(_value) is str else mismatch(problems, "version", "string", _value)
         else:
-            _set(_obj, "version", UNSET)
+            fields["version"] = UNSET
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     @property

@@ -37,7 +37,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class Error:
     """API error response
 
@@ -95,30 +95,30 @@ class Error:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Error: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("error", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("error", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "error", (_value if type(_value) is str else mismatch(problems, "error", "string", _value)))
+            fields["error"] = _value if type(_value) is str else mismatch(problems, "error", "string", _value)
         else:
-            _set(_obj, "error", UNSET)
-        _value = src_dict.get("details", UNSET)
+            fields["error"] = UNSET
+        _value = get("details", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "details", _read_details(_value, problems, "details"))
+            fields["details"] = _read_details(_value, problems, "details")
         else:
-            _set(_obj, "details", UNSET)
+            fields["details"] = UNSET
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     @property

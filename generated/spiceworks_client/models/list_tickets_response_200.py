@@ -27,11 +27,25 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ListTicketsResponse200")
+#: Set once the models this one refers to in a cycle are imported (see _load_lazy).
+_LAZY: list[bool] = []
+
+
+def _load_lazy() -> None:
+    """Import, once, the models this one refers to in an import cycle, as module globals."""
+    from ..models.pagination_meta import PaginationMeta  # noqa: PLC0415
+    from ..models.ticket import Ticket  # noqa: PLC0415
+
+    globals().update(
+        {
+            "PaginationMeta": PaginationMeta,
+            "Ticket": Ticket,
+        }
+    )
+    _LAZY.append(True)
 
 
 def _read_tickets(value: Any, problems: list[Mismatch], path: str) -> Any:
-    from ..models.ticket import Ticket  # noqa: PLC0415
-
     if type(value) is not list:
         return mismatch(problems, path, "array", value)
     return [
@@ -47,7 +61,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class ListTicketsResponse200:
     """
     Attributes:
@@ -107,42 +121,38 @@ class ListTicketsResponse200:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        from ..models.pagination_meta import PaginationMeta  # noqa: PLC0415
-
+        if not _LAZY:
+            _load_lazy()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ListTicketsResponse200: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("tickets", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("tickets", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "tickets", _read_tickets(_value, problems, "tickets"))
+            fields["tickets"] = _read_tickets(_value, problems, "tickets")
         else:
             mismatch(problems, "tickets", "a required field", UNSET)
-        _value = src_dict.get("meta", UNSET)
+        _value = get("meta", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "meta",
-                (
-                    PaginationMeta.from_dict(_value)
-                    if type(_value) is dict
-                    else mismatch(problems, "meta", "object", _value)
-                ),
+            fields["meta"] = (
+                PaginationMeta.from_dict(_value)
+                if type(_value) is dict
+                else mismatch(problems, "meta", "object", _value)
             )
         else:
             mismatch(problems, "meta", "a required field", UNSET)
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     # attrs' repr, == and copy read every field; these take a required field

@@ -33,7 +33,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class PaginationMeta:
     """Pagination metadata for list responses
 
@@ -111,56 +111,46 @@ class PaginationMeta:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"PaginationMeta: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("current_page", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("current_page", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "current_page",
-                (_value if type(_value) is int else mismatch(problems, "current_page", "integer", _value)),
+            fields["current_page"] = (
+                _value if type(_value) is int else mismatch(problems, "current_page", "integer", _value)
             )
         else:
             mismatch(problems, "current_page", "a required field", UNSET)
-        _value = src_dict.get("total_pages", UNSET)
+        _value = get("total_pages", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "total_pages",
-                (_value if type(_value) is int else mismatch(problems, "total_pages", "integer", _value)),
+            fields["total_pages"] = (
+                _value if type(_value) is int else mismatch(problems, "total_pages", "integer", _value)
             )
         else:
             mismatch(problems, "total_pages", "a required field", UNSET)
-        _value = src_dict.get("total_count", UNSET)
+        _value = get("total_count", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "total_count",
-                (_value if type(_value) is int else mismatch(problems, "total_count", "integer", _value)),
+            fields["total_count"] = (
+                _value if type(_value) is int else mismatch(problems, "total_count", "integer", _value)
             )
         else:
             mismatch(problems, "total_count", "a required field", UNSET)
-        _value = src_dict.get("per_page", UNSET)
+        _value = get("per_page", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj, "per_page", (_value if type(_value) is int else mismatch(problems, "per_page", "integer", _value))
-            )
+            fields["per_page"] = _value if type(_value) is int else mismatch(problems, "per_page", "integer", _value)
         else:
             mismatch(problems, "per_page", "a required field", UNSET)
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     # attrs' repr, == and copy read every field; these take a required field

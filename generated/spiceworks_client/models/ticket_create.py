@@ -55,7 +55,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class TicketCreate:
     """
     Attributes:
@@ -149,56 +149,49 @@ class TicketCreate:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"TicketCreate: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("summary", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("summary", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "summary", (_value if type(_value) is str else mismatch(problems, "summary", "string", _value)))
+            fields["summary"] = _value if type(_value) is str else mismatch(problems, "summary", "string", _value)
         else:
             mismatch(problems, "summary", "a required field", UNSET)
-        _value = src_dict.get("description", UNSET)
+        _value = get("description", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "description",
-                (_value if type(_value) is str else mismatch(problems, "description", "string", _value)),
+            fields["description"] = (
+                _value if type(_value) is str else mismatch(problems, "description", "string", _value)
             )
         else:
-            _set(_obj, "description", UNSET)
-        _value = src_dict.get("priority", UNSET)
+            fields["description"] = UNSET
+        _value = get("priority", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "priority", read_enum(_value, TicketCreatePriority, problems, "priority"))
+            fields["priority"] = read_enum(_value, TicketCreatePriority, problems, "priority")
         else:
-            _set(_obj, "priority", UNSET)
-        _value = src_dict.get("assignee_id", UNSET)
+            fields["priority"] = UNSET
+        _value = get("assignee_id", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "assignee_id",
-                (_value if type(_value) is int else mismatch(problems, "assignee_id", "integer", _value)),
+            fields["assignee_id"] = (
+                _value if type(_value) is int else mismatch(problems, "assignee_id", "integer", _value)
             )
         else:
-            _set(_obj, "assignee_id", UNSET)
-        _value = src_dict.get("due_date", UNSET)
+            fields["assignee_id"] = UNSET
+        _value = get("due_date", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "due_date", read_date(_value, problems, "due_date"))
+            fields["due_date"] = read_date(_value, problems, "due_date")
         else:
-            _set(_obj, "due_date", UNSET)
+            fields["due_date"] = UNSET
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     # attrs' repr, == and copy read every field; these take a required field

@@ -70,9 +70,25 @@ def _convert_due_date(value: datetime.date | str | Unset) -> datetime.date | Uns
     return check_date("TicketDetail", "due_date", value)
 
 
-def _read_comments(value: Any, problems: list[Mismatch], path: str) -> Any:
-    from ..models.comment import Comment  # noqa: PLC0415
+#: Set once the models this one refers to in a cycle are imported (see _load_lazy).
+_LAZY: list[bool] = []
 
+
+def _load_lazy() -> None:
+    """Import, once, the models this one refers to in an import cycle, as module globals."""
+    from ..models.comment import Comment  # noqa: PLC0415
+    from ..models.user_ref import UserRef  # noqa: PLC0415
+
+    globals().update(
+        {
+            "Comment": Comment,
+            "UserRef": UserRef,
+        }
+    )
+    _LAZY.append(True)
+
+
+def _read_comments(value: Any, problems: list[Mismatch], path: str) -> Any:
     if type(value) is not list:
         return mismatch(problems, path, "array", value)
     return [
@@ -107,7 +123,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class TicketDetail:
     """
     Attributes:
@@ -291,114 +307,90 @@ class TicketDetail:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        from ..models.user_ref import UserRef  # noqa: PLC0415
-
+        if not _LAZY:
+            _load_lazy()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"TicketDetail: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("id", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("id", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "id", (_value if type(_value) is int else mismatch(problems, "id", "integer", _value)))
+            fields["id"] = _value if type(_value) is int else mismatch(problems, "id", "integer", _value)
         else:
             mismatch(problems, "id", "a required field", UNSET)
-        _value = src_dict.get("summary", UNSET)
+        _value = get("summary", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "summary", (_value if type(_value) is str else mismatch(problems, "summary", "string", _value)))
+            fields["summary"] = _value if type(_value) is str else mismatch(problems, "summary", "string", _value)
         else:
             mismatch(problems, "summary", "a required field", UNSET)
-        _value = src_dict.get("status", UNSET)
+        _value = get("status", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "status", read_enum(_value, TicketStatus, problems, "status"))
+            fields["status"] = read_enum(_value, TicketStatus, problems, "status")
         else:
             mismatch(problems, "status", "a required field", UNSET)
-        _value = src_dict.get("priority", UNSET)
+        _value = get("priority", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "priority", read_enum(_value, TicketPriority, problems, "priority"))
+            fields["priority"] = read_enum(_value, TicketPriority, problems, "priority")
         else:
             mismatch(problems, "priority", "a required field", UNSET)
-        _value = src_dict.get("created_at", UNSET)
+        _value = get("created_at", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "created_at", read_datetime(_value, problems, "created_at"))
+            fields["created_at"] = read_datetime(_value, problems, "created_at")
         else:
             mismatch(problems, "created_at", "a required field", UNSET)
-        _value = src_dict.get("updated_at", UNSET)
+        _value = get("updated_at", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "updated_at", read_datetime(_value, problems, "updated_at"))
+            fields["updated_at"] = read_datetime(_value, problems, "updated_at")
         else:
             mismatch(problems, "updated_at", "a required field", UNSET)
-        _value = src_dict.get("assignee", UNSET)
+        _value = get("assignee", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "assignee",
-                (
-                    UserRef.from_dict(_value)
-                    if type(_value) is dict
-                    else mismatch(problems, "assignee", "object", _value)
-                ),
+            fields["assignee"] = (
+                UserRef.from_dict(_value) if type(_value) is dict else mismatch(problems, "assignee", "object", _value)
             )
         else:
-            _set(_obj, "assignee", UNSET)
-        _value = src_dict.get("creator", UNSET)
+            fields["assignee"] = UNSET
+        _value = get("creator", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "creator",
-                (
-                    UserRef.from_dict(_value)
-                    if type(_value) is dict
-                    else mismatch(problems, "creator", "object", _value)
-                ),
+            fields["creator"] = (
+                UserRef.from_dict(_value) if type(_value) is dict else mismatch(problems, "creator", "object", _value)
             )
         else:
-            _set(_obj, "creator", UNSET)
-        _value = src_dict.get("due_date", UNSET)
+            fields["creator"] = UNSET
+        _value = get("due_date", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "due_date", read_date(_value, problems, "due_date"))
+            fields["due_date"] = read_date(_value, problems, "due_date")
         else:
-            _set(_obj, "due_date", UNSET)
-        _value = src_dict.get("description", UNSET)
+            fields["due_date"] = UNSET
+        _value = get("description", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "description",
-                (_value if type(_value) is str else mismatch(problems, "description", "string", _value)),
+            fields["description"] = (
+                _value if type(_value) is str else mismatch(problems, "description", "string", _value)
             )
         else:
-            _set(_obj, "description", UNSET)
-        _value = src_dict.get("comments", UNSET)
+            fields["description"] = UNSET
+        _value = get("comments", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "comments", _read_comments(_value, problems, "comments"))
+            fields["comments"] = _read_comments(_value, problems, "comments")
         else:
-            _set(_obj, "comments", UNSET)
-        _value = src_dict.get("tags", UNSET)
+            fields["comments"] = UNSET
+        _value = get("tags", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "tags", _read_tags(_value, problems, "tags"))
+            fields["tags"] = _read_tags(_value, problems, "tags")
         else:
-            _set(_obj, "tags", UNSET)
+            fields["tags"] = UNSET
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     # attrs' repr, == and copy read every field; these take a required field

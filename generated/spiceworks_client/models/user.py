@@ -47,7 +47,7 @@ _FIELDS: dict[str, str] = {
 }
 
 
-@_attrs_define
+@_attrs_define(slots=False)
 class User:
     """A Spiceworks platform user or technician
 
@@ -171,82 +171,60 @@ class User:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"User: expected a JSON object, got {type(src_dict).__name__}")
+        get = src_dict.get
         problems: list[Mismatch] = []
-        _obj = object.__new__(cls)
-        _set = object.__setattr__
-        _found = 0
-        _value = src_dict.get("id", UNSET)
+        fields: dict[str, Any] = {"_itsm_read": None}
+        _value = get("id", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "id", (_value if type(_value) is int else mismatch(problems, "id", "integer", _value)))
+            fields["id"] = _value if type(_value) is int else mismatch(problems, "id", "integer", _value)
         else:
             mismatch(problems, "id", "a required field", UNSET)
-        _value = src_dict.get("first_name", UNSET)
+        _value = get("first_name", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "first_name",
-                (_value if type(_value) is str else mismatch(problems, "first_name", "string", _value)),
-            )
+            fields["first_name"] = _value if type(_value) is str else mismatch(problems, "first_name", "string", _value)
         else:
             mismatch(problems, "first_name", "a required field", UNSET)
-        _value = src_dict.get("last_name", UNSET)
+        _value = get("last_name", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "last_name",
-                (_value if type(_value) is str else mismatch(problems, "last_name", "string", _value)),
-            )
+            fields["last_name"] = _value if type(_value) is str else mismatch(problems, "last_name", "string", _value)
         else:
             mismatch(problems, "last_name", "a required field", UNSET)
-        _value = src_dict.get("email", UNSET)
+        _value = get("email", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "email", (_value if type(_value) is str else mismatch(problems, "email", "string", _value)))
+            fields["email"] = _value if type(_value) is str else mismatch(problems, "email", "string", _value)
         else:
             mismatch(problems, "email", "a required field", UNSET)
-        _value = src_dict.get("role", UNSET)
+        _value = get("role", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "role", read_enum(_value, UserRole, problems, "role"))
+            fields["role"] = read_enum(_value, UserRole, problems, "role")
         else:
             mismatch(problems, "role", "a required field", UNSET)
-        _value = src_dict.get("department", UNSET)
+        _value = get("department", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "department",
-                (_value if type(_value) is str else mismatch(problems, "department", "string", _value)),
-            )
+            fields["department"] = _value if type(_value) is str else mismatch(problems, "department", "string", _value)
         else:
-            _set(_obj, "department", UNSET)
-        _value = src_dict.get("phone", UNSET)
+            fields["department"] = UNSET
+        _value = get("phone", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(_obj, "phone", (_value if type(_value) is str else mismatch(problems, "phone", "string", _value)))
+            fields["phone"] = _value if type(_value) is str else mismatch(problems, "phone", "string", _value)
         else:
-            _set(_obj, "phone", UNSET)
-        _value = src_dict.get("avatar_url", UNSET)
+            fields["phone"] = UNSET
+        _value = get("avatar_url", UNSET)
         if _value is not UNSET:
-            _found += 1
-            _set(
-                _obj,
-                "avatar_url",
-                (_value if type(_value) is str else mismatch(problems, "avatar_url", "string", _value)),
-            )
+            fields["avatar_url"] = _value if type(_value) is str else mismatch(problems, "avatar_url", "string", _value)
         else:
-            _set(_obj, "avatar_url", UNSET)
+            fields["avatar_url"] = UNSET
         additional_properties: dict[str, Any] = {}
-        _set(_obj, "additional_properties", additional_properties)
+        fields["additional_properties"] = additional_properties
         extra: dict[str, Any] = {}
-        if _found < len(src_dict):
+        if not src_dict.keys() <= _FIELDS.keys():
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        _set(_obj, "_itsm_read", record_read(_obj, _FIELDS, problems, src_dict, extra) if problems or extra else None)
+        if problems or extra:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
+        _obj = object.__new__(cls)
+        object.__setattr__(_obj, "__dict__", fields)
         return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
