@@ -13,7 +13,7 @@ nox.options.reuse_existing_virtualenvs = True
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite (everything but the Prism contract tests)."""
-    session.install("-e", ".[test,sandbox,cli,otel,redis,bench]")
+    session.install("-e", ".[test,sandbox,cli,otel,redis,bench,docs]")
     session.run("pytest", "--ignore=tests/contract", *session.posargs)
 
 
@@ -45,15 +45,15 @@ def bench(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Ruff, lint and format, over the hand-written code."""
     session.install("-e", ".[lint]")
-    session.run("ruff", "check", "wrapper", "tests", "noxfile.py")
-    session.run("ruff", "format", "--check", "wrapper", "tests", "noxfile.py")
+    session.run("ruff", "check", "wrapper", "tests", "docs/hooks", "noxfile.py")
+    session.run("ruff", "format", "--check", "wrapper", "tests", "docs/hooks", "noxfile.py")
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over wrapper/ and tests/, typing test file included."""
-    session.install("-e", ".[typecheck,test,sandbox,cli,otel,redis,bench]")
-    session.run("mypy", "--strict", "wrapper", "tests")
+    session.install("-e", ".[typecheck,test,sandbox,cli,otel,redis,bench,docs]")
+    session.run("mypy", "--strict", "wrapper", "tests", "docs/hooks")
 
 
 @nox.session

@@ -54,8 +54,9 @@ class AssetsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
         return (
@@ -87,8 +88,9 @@ class AssetsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
 
@@ -132,8 +134,9 @@ class AssetsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
         return (
@@ -162,8 +165,9 @@ class AssetsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
 
@@ -206,8 +210,9 @@ class AssetsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
         return (
@@ -236,8 +241,9 @@ class AssetsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
 
@@ -277,8 +283,9 @@ class AssetsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
         return (
@@ -303,8 +310,9 @@ class AssetsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
 
@@ -350,8 +358,9 @@ class AssetsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
         return (
@@ -385,8 +394,9 @@ class AssetsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
 

@@ -54,8 +54,9 @@ class ChangesApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
         return (
@@ -87,8 +88,9 @@ class ChangesApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
 
@@ -132,8 +134,9 @@ class ChangesApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
         return (
@@ -162,8 +165,9 @@ class ChangesApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
 
@@ -208,8 +212,9 @@ class ChangesApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
         return (
@@ -238,8 +243,9 @@ class ChangesApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
 
@@ -279,8 +285,9 @@ class ChangesApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
         return (
@@ -305,8 +312,9 @@ class ChangesApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
 
@@ -352,8 +360,9 @@ class ChangesApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
         return (
@@ -387,8 +396,9 @@ class ChangesApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
 

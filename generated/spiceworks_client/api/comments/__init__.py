@@ -47,8 +47,9 @@ class CommentsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
         return (
@@ -77,8 +78,9 @@ class CommentsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
 
@@ -123,8 +125,9 @@ class CommentsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
         return (
@@ -157,8 +160,9 @@ class CommentsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
 

@@ -54,8 +54,9 @@ class DevicesApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
         return (
@@ -92,8 +93,9 @@ class DevicesApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
 
@@ -137,8 +139,9 @@ class DevicesApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
         return (
@@ -167,8 +170,9 @@ class DevicesApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
 

@@ -63,8 +63,9 @@ class TicketsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
         return (
@@ -103,8 +104,9 @@ class TicketsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
 
@@ -150,8 +152,9 @@ class TicketsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
         return (
@@ -181,8 +184,9 @@ class TicketsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
 
@@ -224,8 +228,9 @@ class TicketsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
         return (
@@ -254,8 +259,9 @@ class TicketsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
 
@@ -300,8 +306,9 @@ class TicketsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
         return (
@@ -334,8 +341,9 @@ class TicketsApi:
             ArgumentError: An argument of the wrong type, not one of the spec's
                 values or outside its bounds; nothing was sent. Through an
                 ``itsm_async`` client it is also an ``InvalidArgumentError``.
-            Whatever the client's invoker raises for a failed call: a non-2xx
-            status, a transport failure or a body that does not fit the schema.
+            Exception: Whatever the client's invoker raises for a failed call: a
+                non-2xx status, a transport failure or a body that does not fit the
+                schema (through ``itsm_async``, an ``ItsmError``).
 
         """
 
