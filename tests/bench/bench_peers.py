@@ -207,8 +207,10 @@ class ItsmPeer:
         # concurrency= only when asked for: paginate may not take it yet.
         options: dict[str, Any] = {} if concurrency is None else {"concurrency": concurrency}
         seen = 0
-        async for _ in self.client.paginate(self.client.tickets.list_tickets, per_page=per_page, **options):
-            seen += 1
+        # Inside async with, as the README shows a parallel walk: pages stay in flight while items are read.
+        async with self.client.paginate(self.client.tickets.list_tickets, per_page=per_page, **options) as items:
+            async for _ in items:
+                seen += 1
         return seen
 
 
