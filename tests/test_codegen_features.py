@@ -205,10 +205,6 @@ def test_multipart_file_with_boundary_like_bytes_arrives_intact(features: Regene
     probe(features.require(), "multipart_file")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the sandbox answers 422: openapi-core reads a format: binary part as bytes, 'not of type string' (OAS 3.1)",
-)
 def test_the_sandbox_stores_an_uploaded_file_intact(features: Regenerated) -> None:
     probe(features.require(), "multipart_sandbox")
 
