@@ -212,7 +212,8 @@ def test_every_query_parameter_is_an_option_with_its_description_and_choices(api
             helps[where] = flat(itsm(api, *where, "--help", env={"COLUMNS": "300"}).stdout)
         shown = helps[where]
         assert f"--{parameter['name'].replace('_', '-')} " in shown, (operation_id, parameter["name"])
-        assert " ".join(parameter["description"].split()) in shown, (operation_id, parameter["name"])
+        if "description" in parameter:  # the spec may leave a parameter undescribed
+            assert " ".join(parameter["description"].split()) in shown, (operation_id, parameter["name"])
         if "enum" in parameter["schema"]:
             assert "<" + "|".join(map(str, parameter["schema"]["enum"])) + ">" in shown
         checked += 1
