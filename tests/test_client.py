@@ -30,28 +30,16 @@ from itsm_async import (
 from kloudless_itsm_client.models import Incident, IncidentCreate, Priority
 from spiceworks_client.models import TicketCreate, TicketCreatePriority, TicketStatus, TicketUpdate, TicketUpdateStatus
 from spiceworks_client.types import Operation
+from tests import bodies
 
 ROOT = Path(__file__).resolve().parent.parent
 SPICEWORKS_URL = "https://sw.test"
 KLOUDLESS_URL = "https://kl.test/v1"
 TOKEN = "sw-secret-token"
 API_KEY = "kl-secret-api-key"
-WHEN = "2024-05-01T10:00:00+00:00"
 
 
-def ticket_body(**fields: Any) -> dict[str, Any]:
-    """A ticket with every field the spec says the API always returns, and ``fields``."""
-    base = {"id": 42, "summary": "Printer on fire", "status": "open", "priority": "high"}
-    return base | {"created_at": WHEN, "updated_at": WHEN} | fields
-
-
-def incident_body(**fields: Any) -> dict[str, Any]:
-    """An incident with every field the spec says the API always returns, and ``fields``."""
-    href = f"{KLOUDLESS_URL}/accounts/123/itsm/incidents/{fields.get('id', 'inc-1')}"
-    return {"id": "inc-1", "created": WHEN, "modified": WHEN, "type": "incident", "api": "itsm", "href": href} | fields
-
-
-TICKET = {"ticket": ticket_body()}
+TICKET = {"ticket": bodies.ticket()}
 
 
 class Recorder:
@@ -109,7 +97,7 @@ async def test_spiceworks_defaults() -> None:
 
 
 async def test_kloudless_defaults() -> None:
-    server = Recorder(body=incident_body())
+    server = Recorder(body=bodies.kloudless_object("incident"))
     async with KloudlessClient(account_id="123", api_key=API_KEY, transport=server.transport) as client:
         await client.incidents.get_incident("inc-1")
     request = server.last
@@ -196,7 +184,7 @@ def test_kloudless_requires_an_account_id() -> None:
 
 
 async def test_kloudless_account_id_is_bound_and_quoted() -> None:
-    server = Recorder(body=incident_body())
+    server = Recorder(body=bodies.kloudless_object("incident"))
     async with KloudlessClient(account_id=456, token=TOKEN, base_url=KLOUDLESS_URL, transport=server.transport) as c:
         assert c.account_id == "456"
         assert c.bound_parameters == {"account_id": "456"}
@@ -239,7 +227,7 @@ async def test_with_options_timeout_applies_to_the_view_only() -> None:
 
 
 async def test_with_options_keeps_the_kloudless_account() -> None:
-    server = Recorder(body=incident_body())
+    server = Recorder(body=bodies.kloudless_object("incident"))
     async with KloudlessClient(account_id="9", token=TOKEN, base_url=KLOUDLESS_URL, transport=server.transport) as c:
         view = c.with_options(retry=RetryPolicy.never())
         assert view.account_id == "9"
@@ -251,7 +239,7 @@ async def test_with_options_keeps_the_kloudless_account() -> None:
 
 
 async def test_get_ticket_parses_the_response() -> None:
-    body = {"ticket": ticket_body(due_date="2024-05-03")}
+    body = {"ticket": bodies.ticket(due_date="2024-05-03", created_at="2024-05-01T10:00:00+00:00")}
     server = Recorder(body=body)
     async with SpiceworksClient(token=TOKEN, base_url=SPICEWORKS_URL, transport=server.transport) as client:
         result = await client.tickets.get_ticket(42)
@@ -265,7 +253,7 @@ async def test_get_ticket_parses_the_response() -> None:
 
 
 async def test_create_ticket_sends_json() -> None:
-    server = Recorder(body={"ticket": ticket_body(id=7, summary="New")}, status=201)
+    server = Recorder(body={"ticket": bodies.ticket(id=7, summary="New")}, status=201)
     async with SpiceworksClient(token=TOKEN, base_url=SPICEWORKS_URL, transport=server.transport) as client:
         body = TicketCreate(summary="New", priority=TicketCreatePriority.HIGH, due_date=datetime.date(2024, 6, 1))
         created = await client.tickets.create_ticket(body=body)
@@ -286,7 +274,7 @@ async def test_update_ticket_sends_put() -> None:
 
 
 async def test_kloudless_create_and_raw_header() -> None:
-    created = incident_body(id="inc-9", priority="high")
+    created = bodies.kloudless_object("incident", id="inc-9", priority="high")
     server = Recorder(body=created, status=201, headers={"X-Request-Id": "r-1"})
     async with KloudlessClient(account_id="123", token=TOKEN, base_url=KLOUDLESS_URL, transport=server.transport) as c:
         response = await c.incidents.create_incident_raw(
@@ -316,7 +304,7 @@ async def test_kloudless_delete_returns_none_on_204() -> None:
 
 
 async def test_unknown_enum_value_parses() -> None:
-    body = {"ticket": ticket_body(status="pending", priority="urgent")}
+    body = {"ticket": bodies.ticket(status="pending", priority="urgent")}
     async with SpiceworksClient(
         token=TOKEN, base_url=SPICEWORKS_URL, transport=Recorder(body=body).transport, strict=False
     ) as client:
@@ -334,7 +322,7 @@ async def test_unknown_enum_value_parses() -> None:
 
 
 async def test_unknown_kloudless_enum_value_parses() -> None:
-    server = Recorder(body=incident_body(priority="p0", status=7))
+    server = Recorder(body=bodies.kloudless_object("incident", priority="p0", status=7))
     async with KloudlessClient(
         account_id="1", token=TOKEN, base_url=KLOUDLESS_URL, transport=server.transport, strict=False
     ) as c:
@@ -379,7 +367,7 @@ def test_every_generated_enum_accepts_unknown_values(cls: type[enum.Enum]) -> No
 
 
 async def test_unknown_fields_land_in_additional_properties() -> None:
-    body = {"ticket": ticket_body(sla={"hours": 4}, custom_field="x"), "served_by": "eu-1"}
+    body = {"ticket": bodies.ticket(sla={"hours": 4}, custom_field="x"), "served_by": "eu-1"}
     async with SpiceworksClient(
         token=TOKEN, base_url=SPICEWORKS_URL, transport=Recorder(body=body).transport
     ) as client:
