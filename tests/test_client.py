@@ -137,6 +137,45 @@ async def test_context_manager_closes_the_pool() -> None:
     assert len(server.requests) == 1
 
 
+async def test_a_cookie_the_server_sets_is_not_sent_back() -> None:
+    # An API client authenticates with its credential; a server's session
+    # cookie is not kept, so no call depends on what an earlier one was told.
+    seen: list[str | None] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("Cookie"))
+        return httpx.Response(200, json={"ticket": bodies.ticket(42)}, headers={"Set-Cookie": "session=abc; Path=/"})
+
+    async with SpiceworksClient(token=TOKEN, base_url=SPICEWORKS_URL, transport=httpx.MockTransport(server)) as client:
+        await client.tickets.get_ticket(42)
+        await client.tickets.get_ticket(42)
+    assert seen == [None, None]
+
+
+async def test_the_default_headers_go_with_every_call() -> None:
+    seen: list[httpx.Headers] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers)
+        return httpx.Response(200, json={"ticket": bodies.ticket(42)})
+
+    async with SpiceworksClient(
+        token=TOKEN, base_url=SPICEWORKS_URL, transport=httpx.MockTransport(server), headers={"X-Team": "ops"}
+    ) as client:
+        await client.tickets.get_ticket(42)
+        await client.with_options(headers={"X-Team": "desk", "X-Trace": "1"}).tickets.get_ticket(42)
+    plain, overridden = seen
+    assert plain["User-Agent"] == f"itsm-async/{itsm_async.__version__}"
+    assert plain["Authorization"] == f"Bearer {TOKEN}"
+    assert plain["Host"] == "sw.test"
+    assert "gzip" in plain["Accept-Encoding"]
+    assert plain["X-Team"] == "ops"
+    assert "X-Trace" not in plain
+    assert overridden.get_list("X-Team") == ["desk"]
+    assert overridden["X-Trace"] == "1"
+    assert overridden["Authorization"] == f"Bearer {TOKEN}"
+
+
 async def test_aclose_closes_the_pool() -> None:
     server = Recorder()
     client = KloudlessClient(account_id="1", token=TOKEN, base_url=KLOUDLESS_URL, transport=server.transport)

@@ -142,7 +142,25 @@ class HeaderAuth(httpx.Auth):
             raise CredentialError(f"{what} returned a token that cannot be sent: {reason}; nothing was sent")
         return token
 
-    async def _credential(self, stale: str | None = None) -> str:
+    @property
+    def refreshes(self) -> bool:
+        """Whether a 401 refreshes the credential (a token provider was given)."""
+        return self._provider is not None
+
+    def header(self, credential: str) -> str:
+        """The ``Authorization`` header's value for ``credential``."""
+        return f"{self._scheme} {credential}"
+
+    async def credential(self, stale: str | None = None) -> str:
+        """The credential to send: the static one, or the provider's current token.
+
+        Args:
+            stale: A credential the server refused (401): a provider is asked
+                for a new one unless another call already refreshed it.
+
+        Raises:
+            CredentialError: The provider raised or returned something unsendable.
+        """
         if self._provider is None:
             assert self._current is not None
             return self._current
@@ -175,12 +193,12 @@ class HeaderAuth(httpx.Auth):
         raise RuntimeError("itsm_async clients are async-only")
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        credential = await self._credential()
-        request.headers["Authorization"] = f"{self._scheme} {credential}"
+        credential = await self.credential()
+        request.headers["Authorization"] = self.header(credential)
         response = yield request
-        if response.status_code == 401 and self._provider is not None:
-            credential = await self._credential(stale=credential)
-            request.headers["Authorization"] = f"{self._scheme} {credential}"
+        if response.status_code == 401 and self.refreshes:
+            credential = await self.credential(stale=credential)
+            request.headers["Authorization"] = self.header(credential)
             yield request
 
 

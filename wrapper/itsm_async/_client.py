@@ -85,6 +85,7 @@ class _Client(Sender, Paginating):
             transport=self._retry_transport,
             headers={"User-Agent": f"itsm-async/{__version__}", **extra_headers},
         )
+        self._base_url = str(self._http.base_url).rstrip("/") + "/"
         self._request_extensions: dict[str, Any] = {}
         self._timeout_override: httpx.Timeout | None = None
         self._call_headers: dict[str, str] = {}

@@ -35,6 +35,7 @@ from ._reading import mismatches
 if TYPE_CHECKING:
     from ._auth import HeaderAuth
     from ._tracing import Tracing
+    from ._transport import RetryTransport
 
 T = TypeVar("T")
 
@@ -115,6 +116,10 @@ class Sender:
     """``invoke``: the one way the generated operations reach the network."""
 
     _http: httpx.AsyncClient
+    #: ``str(_http.base_url)``, ending in ``/``.
+    _base_url: str
+    #: The client's transport: retries, then limits, then the network.
+    _retry_transport: RetryTransport
     _auth: HeaderAuth
     _timeout_override: httpx.Timeout | None
     _request_extensions: dict[str, Any]
@@ -177,30 +182,30 @@ class Sender:
         if self._http.is_closed:
             raise ClientClosedError(f"{name}: the client is closed (aclose() was called); nothing was sent")
         try:
-            http_request = self._http.build_request(
-                **request,
-                timeout=self._timeout_override or httpx.USE_CLIENT_DEFAULT,
-                extensions=self._request_extensions,
-            )
+            http_request = self._request(request)
         except Exception as exc:  # whatever httpx raises here, nothing was sent
             raise RequestBuildError(f"{name}: the request could not be built: {type(exc).__name__}: {exc}") from exc
-        method, url = http_request.method, public_url(http_request.url)
+        method = http_request.method
         try:
-            response = await self._http.send(http_request)
+            response = await self._send(http_request)
         except ItsmError:
-            # The auth flow's CredentialError: already typed and worded.
+            # The token provider's CredentialError: already typed and worded.
             raise
         except httpx.TimeoutException as exc:
+            url = public_url(http_request.url)
             raise ApiTimeoutError(f"timed out ({type(exc).__name__})", method=method, url=url) from exc
         except httpx.DecodingError as exc:
+            url = public_url(http_request.url)
             raise ApiConnectionError(f"undecodable response content: {exc}", method=method, url=url) from exc
         except httpx.HTTPError as exc:
+            url = public_url(http_request.url)
             raise ApiConnectionError(f"{type(exc).__name__}: {exc}", method=method, url=url) from exc
         except Exception as exc:  # a custom transport may raise anything
-            if isinstance(exc, RuntimeError) and self._http.is_closed:
-                # httpx's RuntimeError: another task closed the client during this call.
+            if self._http.is_closed:
+                # Another task closed the client during this call.
                 raise ClientClosedError(f"{name}: the client was closed during the call") from exc
             reason = self._auth.redact(f"{type(exc).__name__}: {exc}")
+            url = public_url(http_request.url)
             raise ApiConnectionError(f"the transport raised {reason}", method=method, url=url) from exc
         if not 200 <= response.status_code <= 299:
             raise error_from_response(response, parse_error, self._auth.redact)
@@ -212,6 +217,52 @@ class Sender:
         if _recorded() != before:
             self._report_mismatches(operation, response, parsed)
         return response, parsed
+
+    def _request(self, kwargs: dict[str, Any]) -> httpx.Request:
+        """The ``httpx.Request`` for an operation's built arguments, as the client's ``build_request`` makes it.
+
+        The client's ``httpx.AsyncClient`` holds the base URL, the default
+        headers and the timeout; the request is built from them here and sent
+        straight to its transport, so that none of the per-request work an
+        API client has no use for (a cookie jar, redirects, event hooks) is
+        paid on every call.
+        """
+        http = self._http
+        headers: httpx.Headers | list[tuple[str, str]]
+        extra = kwargs.pop("headers", None)
+        if extra or self._call_headers:
+            headers = httpx.Headers(http.headers)
+            headers.update(self._call_headers)
+            if extra:
+                headers.update(extra)
+        else:
+            headers = http.headers
+        params = kwargs.pop("params", None)
+        if self._call_params:
+            params = {**self._call_params, **(params or {})}
+        url = self._base_url + kwargs.pop("url").lstrip("/")
+        timeout = (self._timeout_override or http.timeout).as_dict()
+        return httpx.Request(
+            kwargs.pop("method"),
+            url,
+            params=params,
+            headers=headers,
+            extensions={"timeout": timeout, **self._request_extensions},
+            **kwargs,
+        )
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send with the client's credential; with a token provider, refresh it once after a 401."""
+        auth = self._auth
+        credential = await auth.credential()
+        request.headers["Authorization"] = auth.header(credential)
+        response = await self._retry_transport.handle_async_request(request)
+        if response.status_code == 401 and auth.refreshes:
+            credential = await auth.credential(stale=credential)
+            request.headers["Authorization"] = auth.header(credential)
+            response = await self._retry_transport.handle_async_request(request)
+        await response.aread()
+        return response
 
     def _report_mismatches(self, operation: Operation, response: httpx.Response, parsed: object) -> None:
         """A body that did not fit its schema: fail in strict mode, else log each new path once."""

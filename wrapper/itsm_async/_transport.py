@@ -115,6 +115,32 @@ class RetryTransport(httpx.AsyncBaseTransport):
         policy: RetryPolicy = request.extensions.get(RETRY_POLICY_EXTENSION, self._policy)
         timeouts: Mapping[str, float | None] = request.extensions.get("timeout") or {}
         started = self._clock()
+        # The first attempt goes out directly: most calls need no retry, and
+        # stamina's loop is only entered once an attempt has failed.
+        try:
+            response = await self._attempt(request, timeouts, policy.budget, policy, retry=False)
+        except Exception as exc:  # noqa: BLE001 - stamina decides what is retried, and re-raises the rest
+            first: Exception = exc
+        else:
+            if response.status_code not in policy.retry_statuses:
+                return response
+            first = _RetryableResponse(response)
+        return await self._retry(request, policy, timeouts, started, first)
+
+    async def _retry(
+        self,
+        request: httpx.Request,
+        policy: RetryPolicy,
+        timeouts: Mapping[str, float | None],
+        started: float,
+        first: Exception,
+    ) -> httpx.Response:
+        """The attempts after a failed first one, run by stamina.
+
+        stamina's own first attempt raises the first attempt's failure again
+        (nothing is sent twice), so that its decision, limits, instrumentation
+        and testing mode see every attempt as they would in one loop.
+        """
         attempt = 0
         pending: RetryDecision | None = None
 
@@ -146,8 +172,10 @@ class RetryTransport(httpx.AsyncBaseTransport):
                     pending = None
                 with retrying:
                     attempt = retrying.num
+                    if attempt == 1:
+                        raise first
                     remaining = policy.budget - (self._clock() - started)
-                    response = await self._attempt(request, timeouts, remaining, policy, retry=attempt > 1)
+                    response = await self._attempt(request, timeouts, remaining, policy, retry=True)
                     if response.status_code in policy.retry_statuses:
                         raise _RetryableResponse(response)
                     return response
