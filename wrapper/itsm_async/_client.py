@@ -22,6 +22,7 @@ from ._retry import RetryPolicy
 from ._send import Sender
 from ._tracing import tracing_for, with_retry_events
 from ._transport import RETRY_POLICY_EXTENSION, RetryHook, RetryTransport
+from ._urls import UrlJoiner
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class _Client(Sender, Paginating):
             transport=self._retry_transport,
             headers={"User-Agent": f"itsm-async/{__version__}", **extra_headers},
         )
-        self._base_url = str(self._http.base_url).rstrip("/") + "/"
+        self._urls = UrlJoiner(self._http.base_url)
         self._request_extensions: dict[str, Any] = {}
         self._timeout_override: httpx.Timeout | None = None
         self._call_headers: dict[str, str] = {}

@@ -31,6 +31,7 @@ from ._exceptions import (
 )
 from ._generated import import_generated
 from ._reading import mismatches
+from ._urls import UrlJoiner
 
 if TYPE_CHECKING:
     from ._auth import HeaderAuth
@@ -116,8 +117,8 @@ class Sender:
     """``invoke``: the one way the generated operations reach the network."""
 
     _http: httpx.AsyncClient
-    #: ``str(_http.base_url)``, ending in ``/``.
-    _base_url: str
+    #: Joins ``_http.base_url`` with each operation's path.
+    _urls: UrlJoiner
     #: The client's transport: retries, then limits, then the network.
     _retry_transport: RetryTransport
     _auth: HeaderAuth
@@ -240,12 +241,22 @@ class Sender:
         params = kwargs.pop("params", None)
         if self._call_params:
             params = {**self._call_params, **(params or {})}
-        url = self._base_url + kwargs.pop("url").lstrip("/")
+        method, path = kwargs.pop("method"), kwargs.pop("url")
+        url = self._urls.join(path, params)
+        if url is None:  # a path httpx normalises or encodes: its client builds the request
+            return http.build_request(
+                method,
+                path,
+                params=params,
+                headers=headers,
+                timeout=self._timeout_override or httpx.USE_CLIENT_DEFAULT,
+                extensions=self._request_extensions,
+                **kwargs,
+            )
         timeout = (self._timeout_override or http.timeout).as_dict()
         return httpx.Request(
-            kwargs.pop("method"),
+            method,
             url,
-            params=params,
             headers=headers,
             extensions={"timeout": timeout, **self._request_extensions},
             **kwargs,

@@ -23,7 +23,9 @@ is not retried: a later attempt would queue again.
 
 from __future__ import annotations
 
+import datetime
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
@@ -79,8 +81,9 @@ def _clipped(timeouts: Mapping[str, float | None], remaining: float) -> dict[str
 class RetryTransport(httpx.AsyncBaseTransport):
     """Retries requests sent through an inner transport.
 
-    Each attempt's body is read inside the attempt, so a connection dropped
-    mid-response is retried like any other transport failure.
+    Each attempt's body is read (and decoded) inside the attempt, so a
+    connection dropped mid-response is retried like any other transport
+    failure; the response returned is read and closed, its ``elapsed`` set.
 
     Args:
         inner: The transport that sends each attempt.
@@ -238,23 +241,22 @@ class RetryTransport(httpx.AsyncBaseTransport):
         raise httpx.ReadTimeout(f"the call's time budget of {budget:g}s ran out during the attempt", request=request)
 
     async def _send_once(self, attempt: httpx.Request, request: httpx.Request) -> httpx.Response:
+        started = time.perf_counter()
         response = await self._inner.handle_async_request(attempt)
         try:
-            # The raw stream, still content-encoded: httpx decodes it later.
-            stream = response.stream
-            assert isinstance(stream, httpx.AsyncByteStream)
-            raw = b"".join([chunk async for chunk in stream])
-        finally:
+            if isinstance(response.stream, httpx.ByteStream):
+                response.read()  # in memory already: no need to iterate it asynchronously
+            else:
+                await response.aread()
+        except BaseException:
             # Released even when the budget cut the attempt short.
             with anyio.CancelScope(shield=True):
                 await response.aclose()
-        return httpx.Response(
-            response.status_code,
-            headers=response.headers,
-            stream=httpx.ByteStream(raw),
-            extensions=response.extensions,
-            request=request,
-        )
+            raise
+        response.request = request
+        # Read and closed here, so an httpx client above would not time it.
+        response.elapsed = datetime.timedelta(seconds=time.perf_counter() - started)
+        return response
 
     async def aclose(self) -> None:
         await self._inner.aclose()
