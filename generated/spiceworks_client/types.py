@@ -2,6 +2,7 @@
 """Contains some shared types for properties"""
 
 import datetime
+import json
 import secrets
 import sys
 import uuid
@@ -24,6 +25,15 @@ from urllib.parse import quote
 import attrs
 import httpx
 from attrs import define
+
+_fast_loads: Callable[[bytes], Any] | None
+_FastDecodeError: type[Exception]
+try:  # a faster decoder, when installed; json decides whatever it refuses
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a dependency of the wrapper
+    _fast_loads, _FastDecodeError = None, ValueError
+else:
+    _fast_loads, _FastDecodeError = orjson.loads, orjson.JSONDecodeError
 
 
 class Unset:
@@ -744,3 +754,29 @@ __all__ = [
     "multipart_boundary",
     "path_segment",
 ]
+
+
+#: Maps every digit to ``0`` and every other byte to a space, to find long runs of digits.
+_DIGITS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+#: orjson reads an integer beyond 64 bits as a float, silently: a body with
+#: a run of this many digits anywhere (a number, or digits in a string) goes
+#: to json, which keeps every integer exact.
+_LONG_NUMBER = b"0" * 19
+
+
+def decode_json(content: bytes) -> Any:
+    """A response's JSON body, as ``httpx.Response.json()`` reads it.
+
+    orjson reads it when installed (about twice as fast on a page of
+    records, the check for long numbers included). A body that may hold an
+    integer beyond 64 bits, and one orjson refuses (``NaN``, a lone
+    surrogate, UTF-16, or no JSON at all), go to ``json``, which accepts what
+    it accepts and raises what it raises: the result never depends on
+    whether orjson is installed.
+    """
+    if _fast_loads is not None and _LONG_NUMBER not in content.translate(_DIGITS):
+        try:
+            return _fast_loads(content)
+        except _FastDecodeError:
+            pass
+    return json.loads(content)

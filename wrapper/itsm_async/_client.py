@@ -87,6 +87,9 @@ class _Client(Sender, Paginating):
             headers={"User-Agent": f"itsm-async/{__version__}", **extra_headers},
         )
         self._urls = UrlJoiner(self._http.base_url)
+        self._headers = httpx.Headers(
+            [("Host", self._http.base_url.netloc.decode("ascii")), *self._http.headers.multi_items()]
+        )
         self._request_extensions: dict[str, Any] = {}
         self._timeout_override: httpx.Timeout | None = None
         self._call_headers: dict[str, str] = {}

@@ -78,6 +78,10 @@ _ARGUMENT_ERRORS: tuple[type[Exception], ...] = tuple(
 _REFUSALS: dict[type[Exception], type[InvalidArgumentError]] = {}
 _TYPES = tuple(import_generated(f"{package}.types") for package in ("spiceworks_client", "kloudless_itsm_client"))
 _LOGGER = logging.getLogger("itsm_async")
+#: Methods (as the generated code spells them) for which httpx adds no
+#: ``Content-Length`` to a request without a body.
+_BODILESS = frozenset({"get", "delete", "head", "options", "GET", "DELETE", "HEAD", "OPTIONS"})
+_NO_BODY = httpx.ByteStream(b"")
 #: At most this many (operation, path) pairs are remembered per client, so
 #: that a server drifting everywhere cannot grow memory without bound.
 _WARNED_LIMIT = 1024
@@ -117,6 +121,8 @@ class Sender:
     """``invoke``: the one way the generated operations reach the network."""
 
     _http: httpx.AsyncClient
+    #: ``_http.headers`` with ``Host`` first, as httpx adds it.
+    _headers: httpx.Headers
     #: Joins ``_http.base_url`` with each operation's path.
     _urls: UrlJoiner
     #: The client's transport: retries, then limits, then the network.
@@ -229,15 +235,13 @@ class Sender:
         paid on every call.
         """
         http = self._http
-        headers: httpx.Headers | list[tuple[str, str]]
+        headers = self._headers
         extra = kwargs.pop("headers", None)
         if extra or self._call_headers:
-            headers = httpx.Headers(http.headers)
+            headers = httpx.Headers(headers)
             headers.update(self._call_headers)
             if extra:
                 headers.update(extra)
-        else:
-            headers = http.headers
         params = kwargs.pop("params", None)
         if self._call_params:
             params = {**self._call_params, **(params or {})}
@@ -254,13 +258,12 @@ class Sender:
                 **kwargs,
             )
         timeout = (self._timeout_override or http.timeout).as_dict()
-        return httpx.Request(
-            method,
-            url,
-            headers=headers,
-            extensions={"timeout": timeout, **self._request_extensions},
-            **kwargs,
-        )
+        extensions = {"timeout": timeout, **self._request_extensions}
+        if not kwargs and method in _BODILESS:
+            # No body to encode: the headers are complete (Host included), so
+            # httpx need not look through them again for the ones it adds.
+            return httpx.Request(method, url, headers=headers, stream=_NO_BODY, extensions=extensions)
+        return httpx.Request(method, url, headers=headers, extensions=extensions, **kwargs)
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         """Send with the client's credential; with a token provider, refresh it once after a 401."""

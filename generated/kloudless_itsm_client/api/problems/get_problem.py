@@ -15,6 +15,7 @@ from ...types import (
     UNSET,
     Operation,
     Unset,
+    decode_json,
     path_segment,
 )
 
@@ -51,7 +52,7 @@ def _get_kwargs(
 
 def _parse_success(response: httpx.Response) -> Problem:
     """Parse any 2xx response with the documented success schema."""
-    response_200 = Problem.from_dict(response.json())
+    response_200 = Problem.from_dict(decode_json(response.content))
 
     return response_200
 
@@ -59,37 +60,37 @@ def _parse_success(response: httpx.Response) -> Problem:
 def _parse_error(response: httpx.Response) -> Any:
     """Parse an error response with its documented schema; None if undocumented."""
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = Error.from_dict(decode_json(response.content))
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = Error.from_dict(decode_json(response.content))
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = Error.from_dict(decode_json(response.content))
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = Error.from_dict(decode_json(response.content))
 
         return response_404
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = Error.from_dict(decode_json(response.content))
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = Error.from_dict(decode_json(response.content))
 
         return response_429
 
     if 500 <= response.status_code <= 599:
-        response_5xx = Error.from_dict(response.json())
+        response_5xx = Error.from_dict(decode_json(response.content))
 
         return response_5xx
 

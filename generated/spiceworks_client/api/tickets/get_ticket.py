@@ -13,6 +13,7 @@ from ...models.error import Error
 from ...models.get_ticket_response_200 import GetTicketResponse200
 from ...types import (
     Operation,
+    decode_json,
     path_segment,
 )
 
@@ -41,7 +42,7 @@ def _get_kwargs(
 
 def _parse_success(response: httpx.Response) -> GetTicketResponse200:
     """Parse any 2xx response with the documented success schema."""
-    response_200 = GetTicketResponse200.from_dict(response.json())
+    response_200 = GetTicketResponse200.from_dict(decode_json(response.content))
 
     return response_200
 
@@ -49,27 +50,27 @@ def _parse_success(response: httpx.Response) -> GetTicketResponse200:
 def _parse_error(response: httpx.Response) -> Any:
     """Parse an error response with its documented schema; None if undocumented."""
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = Error.from_dict(decode_json(response.content))
 
         return response_401
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = Error.from_dict(decode_json(response.content))
 
         return response_404
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = Error.from_dict(decode_json(response.content))
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = Error.from_dict(decode_json(response.content))
 
         return response_429
 
     if 500 <= response.status_code <= 599:
-        response_5xx = Error.from_dict(response.json())
+        response_5xx = Error.from_dict(decode_json(response.content))
 
         return response_5xx
 

@@ -14,6 +14,7 @@ from ...models.ticket_update import TicketUpdate
 from ...models.update_ticket_response_200 import UpdateTicketResponse200
 from ...types import (
     Operation,
+    decode_json,
     path_segment,
 )
 
@@ -50,7 +51,7 @@ def _get_kwargs(
 
 def _parse_success(response: httpx.Response) -> UpdateTicketResponse200:
     """Parse any 2xx response with the documented success schema."""
-    response_200 = UpdateTicketResponse200.from_dict(response.json())
+    response_200 = UpdateTicketResponse200.from_dict(decode_json(response.content))
 
     return response_200
 
@@ -58,27 +59,27 @@ def _parse_success(response: httpx.Response) -> UpdateTicketResponse200:
 def _parse_error(response: httpx.Response) -> Any:
     """Parse an error response with its documented schema; None if undocumented."""
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = Error.from_dict(decode_json(response.content))
 
         return response_401
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = Error.from_dict(decode_json(response.content))
 
         return response_404
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = Error.from_dict(decode_json(response.content))
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = Error.from_dict(decode_json(response.content))
 
         return response_429
 
     if 500 <= response.status_code <= 599:
-        response_5xx = Error.from_dict(response.json())
+        response_5xx = Error.from_dict(decode_json(response.content))
 
         return response_5xx
 
