@@ -97,6 +97,10 @@ _FIELDS: dict[str, str] = {
     "creator": "creator",
     "due_date": "due_date",
 }
+_FIELD_NAMES = _FIELDS.keys()
+#: Bound once for ``from_dict``, which builds each instance without running validators.
+_new = object.__new__
+_set = object.__setattr__
 
 
 @_attrs_define(slots=False)
@@ -302,15 +306,14 @@ class Ticket:
             fields["due_date"] = UNSET
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        extra: dict[str, Any] = {}
-        if not src_dict.keys() <= _FIELDS.keys():
+        if not src_dict.keys() <= _FIELD_NAMES:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
-        if problems or extra:
-            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, extra)
-        _obj = object.__new__(cls)
-        object.__setattr__(_obj, "__dict__", fields)
+        if problems:
+            fields["_itsm_read"] = record_read(fields, _FIELDS, problems, src_dict, {})
+        _obj = _new(cls)
+        _set(_obj, "__dict__", fields)
         return _obj
 
     # attrs' repr, == and copy read every field; these take a required field
