@@ -1,4 +1,4 @@
-"""Authentication as ``httpx.Auth`` flows.
+"""Authentication: the credential a client sends, also usable as an ``httpx.Auth`` flow.
 
 A credential is a string, or a *token provider*: a callable returning the
 current token, either directly or as an awaitable (an ``async def``). With a

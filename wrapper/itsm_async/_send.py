@@ -2,9 +2,10 @@
 
 The generated operation classes call ``invoke`` on their client (the
 ``Invoker`` protocol of the generated ``types`` module): it builds the request
-with the operation's own builder, which checks the arguments, sends it through
-the client's ``httpx.AsyncClient`` (authentication, retries, limits) and turns
-whatever goes wrong into an ``ItsmError``. A client given a tracer provider
+with the operation's own builder, which checks the arguments, from the
+settings of the client's ``httpx.AsyncClient`` (base URL, headers, timeout),
+sets the credential, sends it through the client's transport (retries,
+limits, the network) and turns whatever goes wrong into an ``ItsmError``. A client given a tracer provider
 makes each call one span (``_tracing.py``); without one, ``invoke`` checks
 one attribute and goes straight to the send path.
 """
@@ -157,7 +158,7 @@ class Sender:
             ResponseDecodeError: A 2xx body that does not parse.
             ClientClosedError: This client, or the one it is a view of, is closed.
             RequestBuildError: httpx could not build the request; nothing was sent.
-            CredentialError: The token provider failed, raised by the auth flow.
+            CredentialError: The token provider failed; nothing was sent.
         """
         tracing = self._tracing
         if tracing is None:

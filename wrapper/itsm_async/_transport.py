@@ -215,7 +215,7 @@ class RetryTransport(httpx.AsyncBaseTransport):
         if retry:
             self.retries += 1
         # A copy per attempt: the caller's request keeps its own timeouts for
-        # a replay (the auth flow sends it again after a 401).
+        # a replay (the client sends it again after a 401).
         attempt = httpx.Request(
             request.method,
             request.url,
