@@ -267,7 +267,10 @@ class Sender:
         return httpx.Request(method, url, headers=headers, extensions=extensions, **kwargs)
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
-        """Send with the client's credential; with a token provider, refresh it once after a 401."""
+        """Send with the client's credential; with a token provider, refresh it once after a 401.
+
+        The retry transport returns each response read, so nothing is left to read here.
+        """
         auth = self._auth
         credential = await auth.credential()
         request.headers["Authorization"] = auth.header(credential)
@@ -276,7 +279,6 @@ class Sender:
             credential = await auth.credential(stale=credential)
             request.headers["Authorization"] = auth.header(credential)
             response = await self._retry_transport.handle_async_request(request)
-        await response.aread()
         return response
 
     def _report_mismatches(self, operation: Operation, response: httpx.Response, parsed: object) -> None:
