@@ -32,7 +32,6 @@ _FIELDS: dict[str, str] = {
     "text": "text",
     "description": "description",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -158,60 +157,73 @@ class ArticleCreate:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ArticleCreate: expected a JSON object, got {type(src_dict).__name__}")
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"ArticleCreate: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         get = src_dict.get
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
         _value = get("author", UNSET)
-        if _value is not UNSET:
-            fields["author"] = _value if type(_value) is str else mismatch(problems, "author", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["author"] = UNSET
+        else:
+            fields["author"] = _value if type(_value) is str else mismatch(problems, "author", "string", _value)
         _value = get("active", UNSET)
-        if _value is not UNSET:
-            fields["active"] = _value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["active"] = UNSET
-        _value = get("category", UNSET)
-        if _value is not UNSET:
-            fields["category"] = _value if type(_value) is str else mismatch(problems, "category", "string", _value)
         else:
+            fields["active"] = _value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)
+        _value = get("category", UNSET)
+        if _value is UNSET:
+            _absent += 1
             fields["category"] = UNSET
+        else:
+            fields["category"] = _value if type(_value) is str else mismatch(problems, "category", "string", _value)
         _value = get("rating", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["rating"] = UNSET
+        else:
             fields["rating"] = (
                 _value
                 if (type(_value) is float or type(_value) is int)
                 else mismatch(problems, "rating", "number", _value)
             )
-        else:
-            fields["rating"] = UNSET
         _value = get("roles", UNSET)
-        if _value is not UNSET:
-            fields["roles"] = _value if type(_value) is str else mismatch(problems, "roles", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["roles"] = UNSET
+        else:
+            fields["roles"] = _value if type(_value) is str else mismatch(problems, "roles", "string", _value)
         _value = get("topic", UNSET)
-        if _value is not UNSET:
-            fields["topic"] = _value if type(_value) is str else mismatch(problems, "topic", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["topic"] = UNSET
-        _value = get("text", UNSET)
-        if _value is not UNSET:
-            fields["text"] = _value if type(_value) is str else mismatch(problems, "text", "string", _value)
         else:
+            fields["topic"] = _value if type(_value) is str else mismatch(problems, "topic", "string", _value)
+        _value = get("text", UNSET)
+        if _value is UNSET:
+            _absent += 1
             fields["text"] = UNSET
+        else:
+            fields["text"] = _value if type(_value) is str else mismatch(problems, "text", "string", _value)
         _value = get("description", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["description"] = UNSET
+        else:
             fields["description"] = (
                 _value if type(_value) is str else mismatch(problems, "description", "string", _value)
             )
-        else:
-            fields["description"] = UNSET
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 8:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value

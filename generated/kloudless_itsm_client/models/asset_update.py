@@ -31,7 +31,6 @@ _FIELDS: dict[str, str] = {
     "quantity": "quantity",
     "description": "description",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -146,51 +145,63 @@ class AssetUpdate:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"AssetUpdate: expected a JSON object, got {type(src_dict).__name__}")
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"AssetUpdate: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         get = src_dict.get
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
         _value = get("active", UNSET)
-        if _value is not UNSET:
-            fields["active"] = _value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["active"] = UNSET
+        else:
+            fields["active"] = _value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)
         _value = get("assignee", UNSET)
-        if _value is not UNSET:
-            fields["assignee"] = _value if type(_value) is str else mismatch(problems, "assignee", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["assignee"] = UNSET
+        else:
+            fields["assignee"] = _value if type(_value) is str else mismatch(problems, "assignee", "string", _value)
         _value = get("department", UNSET)
-        if _value is not UNSET:
-            fields["department"] = _value if type(_value) is str else mismatch(problems, "department", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["department"] = UNSET
+        else:
+            fields["department"] = _value if type(_value) is str else mismatch(problems, "department", "string", _value)
         _value = get("model", UNSET)
-        if _value is not UNSET:
-            fields["model"] = _value if type(_value) is str else mismatch(problems, "model", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["model"] = UNSET
+        else:
+            fields["model"] = _value if type(_value) is str else mismatch(problems, "model", "string", _value)
         _value = get("name", UNSET)
-        if _value is not UNSET:
-            fields["name"] = _value if type(_value) is str else mismatch(problems, "name", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["name"] = UNSET
-        _value = get("quantity", UNSET)
-        if _value is not UNSET:
-            fields["quantity"] = _value if type(_value) is int else mismatch(problems, "quantity", "integer", _value)
         else:
+            fields["name"] = _value if type(_value) is str else mismatch(problems, "name", "string", _value)
+        _value = get("quantity", UNSET)
+        if _value is UNSET:
+            _absent += 1
             fields["quantity"] = UNSET
+        else:
+            fields["quantity"] = _value if type(_value) is int else mismatch(problems, "quantity", "integer", _value)
         _value = get("description", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["description"] = UNSET
+        else:
             fields["description"] = (
                 _value if type(_value) is str else mismatch(problems, "description", "string", _value)
             )
-        else:
-            fields["description"] = UNSET
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 7:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value

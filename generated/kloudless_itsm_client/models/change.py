@@ -22,6 +22,7 @@ from ..types import (
     Unset,
     check_datetime,
     check_enum,
+    datetime_from_iso,
     forget_mismatches,
     isoformat_datetime,
     json_type,
@@ -233,7 +234,6 @@ _FIELDS: dict[str, str] = {
     "description": "description",
     "raw": "raw",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -576,135 +576,189 @@ class Change:
         """
         if not _LAZY:
             _load_lazy()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Change: expected a JSON object, got {type(src_dict).__name__}")
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"Change: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         get = src_dict.get
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
-        _value = get("id", UNSET)
-        if _value is not UNSET:
-            fields["id"] = _value if type(_value) is str else mismatch(problems, "id", "string", _value)
-        else:
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
+        try:
+            _value = src_dict["id"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "id", "a required field", UNSET)
-        _value = get("created", UNSET)
-        if _value is not UNSET:
-            fields["created"] = read_datetime(_value, problems, "created")
         else:
+            fields["id"] = _value if type(_value) is str else mismatch(problems, "id", "string", _value)
+        try:
+            _value = src_dict["created"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "created", "a required field", UNSET)
-        _value = get("modified", UNSET)
-        if _value is not UNSET:
-            fields["modified"] = read_datetime(_value, problems, "modified")
         else:
+            try:
+                fields["created"] = (
+                    datetime_from_iso(_value) if type(_value) is str else read_datetime(_value, problems, "created")
+                )
+            except ValueError:
+                fields["created"] = read_datetime(_value, problems, "created")
+        try:
+            _value = src_dict["modified"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "modified", "a required field", UNSET)
-        _value = get("type", UNSET)
-        if _value is not UNSET:
-            fields["type_"] = read_enum(_value, ChangeType, problems, "type")
         else:
+            try:
+                fields["modified"] = (
+                    datetime_from_iso(_value) if type(_value) is str else read_datetime(_value, problems, "modified")
+                )
+            except ValueError:
+                fields["modified"] = read_datetime(_value, problems, "modified")
+        try:
+            _value = src_dict["type"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "type", "a required field", UNSET)
-        _value = get("api", UNSET)
-        if _value is not UNSET:
-            fields["api"] = read_enum(_value, ChangeApi, problems, "api")
         else:
+            fields["type_"] = (type(_value) is str and ChangeType._value2member_map_.get(_value)) or read_enum(
+                _value, ChangeType, problems, "type"
+            )
+        try:
+            _value = src_dict["api"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "api", "a required field", UNSET)
-        _value = get("href", UNSET)
-        if _value is not UNSET:
-            fields["href"] = _value if type(_value) is str else mismatch(problems, "href", "string", _value)
         else:
+            fields["api"] = (type(_value) is str and ChangeApi._value2member_map_.get(_value)) or read_enum(
+                _value, ChangeApi, problems, "api"
+            )
+        try:
+            _value = src_dict["href"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "href", "a required field", UNSET)
+        else:
+            fields["href"] = _value if type(_value) is str else mismatch(problems, "href", "string", _value)
         _value = get("problem", UNSET)
-        if _value is not UNSET:
-            fields["problem"] = _read_problem(_value, problems, "problem")
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["problem"] = UNSET
+        else:
+            fields["problem"] = _read_problem(_value, problems, "problem")
         _value = get("incident", UNSET)
-        if _value is not UNSET:
-            fields["incident"] = _read_incident(_value, problems, "incident")
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["incident"] = UNSET
+        else:
+            fields["incident"] = _read_incident(_value, problems, "incident")
         _value = get("requester", UNSET)
-        if _value is not UNSET:
-            fields["requester"] = _read_requester(_value, problems, "requester")
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["requester"] = UNSET
+        else:
+            fields["requester"] = _read_requester(_value, problems, "requester")
         _value = get("responder", UNSET)
-        if _value is not UNSET:
-            fields["responder"] = _read_responder(_value, problems, "responder")
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["responder"] = UNSET
+        else:
+            fields["responder"] = _read_responder(_value, problems, "responder")
         _value = get("active", UNSET)
-        if _value is not UNSET:
-            fields["active"] = _value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["active"] = UNSET
+        else:
+            fields["active"] = _value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)
         _value = get("assignee", UNSET)
-        if _value is not UNSET:
-            fields["assignee"] = _read_assignee(_value, problems, "assignee")
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["assignee"] = UNSET
+        else:
+            fields["assignee"] = _read_assignee(_value, problems, "assignee")
         _value = get("category", UNSET)
-        if _value is not UNSET:
-            fields["category"] = _value if type(_value) is str else mismatch(problems, "category", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["category"] = UNSET
-        _value = get("end_date", UNSET)
-        if _value is not UNSET:
-            fields["end_date"] = _read_end_date(_value, problems, "end_date")
         else:
+            fields["category"] = _value if type(_value) is str else mismatch(problems, "category", "string", _value)
+        _value = get("end_date", UNSET)
+        if _value is UNSET:
+            _absent += 1
             fields["end_date"] = UNSET
+        else:
+            fields["end_date"] = _read_end_date(_value, problems, "end_date")
         _value = get("escalation", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["escalation"] = UNSET
+        else:
             fields["escalation"] = (
                 _value if type(_value) is int else mismatch(problems, "escalation", "integer", _value)
             )
-        else:
-            fields["escalation"] = UNSET
         _value = get("impact", UNSET)
-        if _value is not UNSET:
-            fields["impact"] = read_enum(_value, Impact, problems, "impact")
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["impact"] = UNSET
+        else:
+            fields["impact"] = (type(_value) is str and Impact._value2member_map_.get(_value)) or read_enum(
+                _value, Impact, problems, "impact"
+            )
         _value = get("priority", UNSET)
-        if _value is not UNSET:
-            fields["priority"] = read_enum(_value, Priority, problems, "priority")
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["priority"] = UNSET
+        else:
+            fields["priority"] = (type(_value) is str and Priority._value2member_map_.get(_value)) or read_enum(
+                _value, Priority, problems, "priority"
+            )
         _value = get("risk", UNSET)
-        if _value is not UNSET:
-            fields["risk"] = _value if type(_value) is str else mismatch(problems, "risk", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["risk"] = UNSET
+        else:
+            fields["risk"] = _value if type(_value) is str else mismatch(problems, "risk", "string", _value)
         _value = get("start_date", UNSET)
-        if _value is not UNSET:
-            fields["start_date"] = _read_start_date(_value, problems, "start_date")
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["start_date"] = UNSET
+        else:
+            fields["start_date"] = _read_start_date(_value, problems, "start_date")
         _value = get("status", UNSET)
-        if _value is not UNSET:
-            fields["status"] = _value if type(_value) is int else mismatch(problems, "status", "integer", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["status"] = UNSET
-        _value = get("urgency", UNSET)
-        if _value is not UNSET:
-            fields["urgency"] = read_enum(_value, Urgency, problems, "urgency")
         else:
+            fields["status"] = _value if type(_value) is int else mismatch(problems, "status", "integer", _value)
+        _value = get("urgency", UNSET)
+        if _value is UNSET:
+            _absent += 1
             fields["urgency"] = UNSET
+        else:
+            fields["urgency"] = (type(_value) is str and Urgency._value2member_map_.get(_value)) or read_enum(
+                _value, Urgency, problems, "urgency"
+            )
         _value = get("description", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["description"] = UNSET
+        else:
             fields["description"] = (
                 _value if type(_value) is str else mismatch(problems, "description", "string", _value)
             )
-        else:
-            fields["description"] = UNSET
         _value = get("raw", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["raw"] = UNSET
+        else:
             fields["raw"] = (
                 Raw.from_dict(_value) if type(_value) is dict else mismatch(problems, "raw", "object", _value)
             )
-        else:
-            fields["raw"] = UNSET
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 23:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value

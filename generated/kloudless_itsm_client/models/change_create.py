@@ -19,6 +19,7 @@ from ..types import (
     Unset,
     check_datetime,
     check_enum,
+    datetime_from_iso,
     isoformat_datetime,
     json_type,
     mismatch,
@@ -79,7 +80,6 @@ _FIELDS: dict[str, str] = {
     "urgency": "urgency",
     "description": "description",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -303,98 +303,135 @@ class ChangeCreate:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ChangeCreate: expected a JSON object, got {type(src_dict).__name__}")
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"ChangeCreate: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         get = src_dict.get
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
         _value = get("problem", UNSET)
-        if _value is not UNSET:
-            fields["problem"] = _value if type(_value) is str else mismatch(problems, "problem", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["problem"] = UNSET
+        else:
+            fields["problem"] = _value if type(_value) is str else mismatch(problems, "problem", "string", _value)
         _value = get("incident", UNSET)
-        if _value is not UNSET:
-            fields["incident"] = _value if type(_value) is str else mismatch(problems, "incident", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["incident"] = UNSET
+        else:
+            fields["incident"] = _value if type(_value) is str else mismatch(problems, "incident", "string", _value)
         _value = get("requester", UNSET)
-        if _value is not UNSET:
-            fields["requester"] = _value if type(_value) is str else mismatch(problems, "requester", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["requester"] = UNSET
+        else:
+            fields["requester"] = _value if type(_value) is str else mismatch(problems, "requester", "string", _value)
         _value = get("responder", UNSET)
-        if _value is not UNSET:
-            fields["responder"] = _value if type(_value) is str else mismatch(problems, "responder", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["responder"] = UNSET
+        else:
+            fields["responder"] = _value if type(_value) is str else mismatch(problems, "responder", "string", _value)
         _value = get("active", UNSET)
-        if _value is not UNSET:
-            fields["active"] = _value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["active"] = UNSET
+        else:
+            fields["active"] = _value if type(_value) is bool else mismatch(problems, "active", "boolean", _value)
         _value = get("assignee", UNSET)
-        if _value is not UNSET:
-            fields["assignee"] = _value if type(_value) is str else mismatch(problems, "assignee", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["assignee"] = UNSET
+        else:
+            fields["assignee"] = _value if type(_value) is str else mismatch(problems, "assignee", "string", _value)
         _value = get("category", UNSET)
-        if _value is not UNSET:
-            fields["category"] = _value if type(_value) is str else mismatch(problems, "category", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["category"] = UNSET
-        _value = get("end_date", UNSET)
-        if _value is not UNSET:
-            fields["end_date"] = read_datetime(_value, problems, "end_date")
         else:
+            fields["category"] = _value if type(_value) is str else mismatch(problems, "category", "string", _value)
+        _value = get("end_date", UNSET)
+        if _value is UNSET:
+            _absent += 1
             fields["end_date"] = UNSET
+        else:
+            try:
+                fields["end_date"] = (
+                    datetime_from_iso(_value) if type(_value) is str else read_datetime(_value, problems, "end_date")
+                )
+            except ValueError:
+                fields["end_date"] = read_datetime(_value, problems, "end_date")
         _value = get("escalation", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["escalation"] = UNSET
+        else:
             fields["escalation"] = (
                 _value if type(_value) is int else mismatch(problems, "escalation", "integer", _value)
             )
-        else:
-            fields["escalation"] = UNSET
         _value = get("impact", UNSET)
-        if _value is not UNSET:
-            fields["impact"] = read_enum(_value, Impact, problems, "impact")
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["impact"] = UNSET
+        else:
+            fields["impact"] = (type(_value) is str and Impact._value2member_map_.get(_value)) or read_enum(
+                _value, Impact, problems, "impact"
+            )
         _value = get("priority", UNSET)
-        if _value is not UNSET:
-            fields["priority"] = read_enum(_value, Priority, problems, "priority")
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["priority"] = UNSET
+        else:
+            fields["priority"] = (type(_value) is str and Priority._value2member_map_.get(_value)) or read_enum(
+                _value, Priority, problems, "priority"
+            )
         _value = get("risk", UNSET)
-        if _value is not UNSET:
-            fields["risk"] = _value if type(_value) is str else mismatch(problems, "risk", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["risk"] = UNSET
+        else:
+            fields["risk"] = _value if type(_value) is str else mismatch(problems, "risk", "string", _value)
         _value = get("start_date", UNSET)
-        if _value is not UNSET:
-            fields["start_date"] = read_datetime(_value, problems, "start_date")
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["start_date"] = UNSET
+        else:
+            try:
+                fields["start_date"] = (
+                    datetime_from_iso(_value) if type(_value) is str else read_datetime(_value, problems, "start_date")
+                )
+            except ValueError:
+                fields["start_date"] = read_datetime(_value, problems, "start_date")
         _value = get("status", UNSET)
-        if _value is not UNSET:
-            fields["status"] = _value if type(_value) is int else mismatch(problems, "status", "integer", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["status"] = UNSET
-        _value = get("urgency", UNSET)
-        if _value is not UNSET:
-            fields["urgency"] = read_enum(_value, Urgency, problems, "urgency")
         else:
+            fields["status"] = _value if type(_value) is int else mismatch(problems, "status", "integer", _value)
+        _value = get("urgency", UNSET)
+        if _value is UNSET:
+            _absent += 1
             fields["urgency"] = UNSET
+        else:
+            fields["urgency"] = (type(_value) is str and Urgency._value2member_map_.get(_value)) or read_enum(
+                _value, Urgency, problems, "urgency"
+            )
         _value = get("description", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["description"] = UNSET
+        else:
             fields["description"] = (
                 _value if type(_value) is str else mismatch(problems, "description", "string", _value)
             )
-        else:
-            fields["description"] = UNSET
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 16:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value

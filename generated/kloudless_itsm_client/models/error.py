@@ -28,7 +28,6 @@ _FIELDS: dict[str, str] = {
     "id": "id",
     "status_code": "status_code",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -110,36 +109,45 @@ class Error:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Error: expected a JSON object, got {type(src_dict).__name__}")
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"Error: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         get = src_dict.get
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
         _value = get("error_code", UNSET)
-        if _value is not UNSET:
-            fields["error_code"] = _value if type(_value) is str else mismatch(problems, "error_code", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["error_code"] = UNSET
+        else:
+            fields["error_code"] = _value if type(_value) is str else mismatch(problems, "error_code", "string", _value)
         _value = get("message", UNSET)
-        if _value is not UNSET:
-            fields["message"] = _value if type(_value) is str else mismatch(problems, "message", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["message"] = UNSET
-        _value = get("id", UNSET)
-        if _value is not UNSET:
-            fields["id"] = _value if type(_value) is str else mismatch(problems, "id", "string", _value)
         else:
+            fields["message"] = _value if type(_value) is str else mismatch(problems, "message", "string", _value)
+        _value = get("id", UNSET)
+        if _value is UNSET:
+            _absent += 1
             fields["id"] = UNSET
+        else:
+            fields["id"] = _value if type(_value) is str else mismatch(problems, "id", "string", _value)
         _value = get("status_code", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["status_code"] = UNSET
+        else:
             fields["status_code"] = (
                 _value if type(_value) is int else mismatch(problems, "status_code", "integer", _value)
             )
-        else:
-            fields["status_code"] = UNSET
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 4:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value

@@ -69,7 +69,6 @@ _FIELDS: dict[str, str] = {
     "raw": "raw",
     "href": "href",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -171,41 +170,59 @@ class GenericObject:
         """
         if not _LAZY:
             _load_lazy()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"GenericObject: expected a JSON object, got {type(src_dict).__name__}")
-        get = src_dict.get
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"GenericObject: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
-        _value = get("id", UNSET)
-        if _value is not UNSET:
-            fields["id"] = _value if type(_value) is str else mismatch(problems, "id", "string", _value)
-        else:
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
+        try:
+            _value = src_dict["id"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "id", "a required field", UNSET)
-        _value = get("type", UNSET)
-        if _value is not UNSET:
-            fields["type_"] = read_enum(_value, GenericObjectType, problems, "type")
         else:
+            fields["id"] = _value if type(_value) is str else mismatch(problems, "id", "string", _value)
+        try:
+            _value = src_dict["type"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "type", "a required field", UNSET)
-        _value = get("api", UNSET)
-        if _value is not UNSET:
-            fields["api"] = read_enum(_value, GenericObjectApi, problems, "api")
         else:
+            fields["type_"] = (type(_value) is str and GenericObjectType._value2member_map_.get(_value)) or read_enum(
+                _value, GenericObjectType, problems, "type"
+            )
+        try:
+            _value = src_dict["api"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "api", "a required field", UNSET)
-        _value = get("raw", UNSET)
-        if _value is not UNSET:
+        else:
+            fields["api"] = (type(_value) is str and GenericObjectApi._value2member_map_.get(_value)) or read_enum(
+                _value, GenericObjectApi, problems, "api"
+            )
+        try:
+            _value = src_dict["raw"]
+        except KeyError:
+            _absent += 1
+            mismatch(problems, "raw", "a required field", UNSET)
+        else:
             fields["raw"] = (
                 Raw.from_dict(_value) if type(_value) is dict else mismatch(problems, "raw", "object", _value)
             )
-        else:
-            mismatch(problems, "raw", "a required field", UNSET)
-        _value = get("href", UNSET)
-        if _value is not UNSET:
-            fields["href"] = _value if type(_value) is str else mismatch(problems, "href", "string", _value)
-        else:
+        try:
+            _value = src_dict["href"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "href", "a required field", UNSET)
+        else:
+            fields["href"] = _value if type(_value) is str else mismatch(problems, "href", "string", _value)
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 5:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value

@@ -107,7 +107,6 @@ _FIELDS: dict[str, str] = {
     "objects": "objects",
     "total": "total",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -240,49 +239,71 @@ class GenericObjectList:
         """
         if not _LAZY:
             _load_lazy()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"GenericObjectList: expected a JSON object, got {type(src_dict).__name__}")
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"GenericObjectList: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         get = src_dict.get
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
-        _value = get("count", UNSET)
-        if _value is not UNSET:
-            fields["count"] = _value if type(_value) is int else mismatch(problems, "count", "integer", _value)
-        else:
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
+        try:
+            _value = src_dict["count"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "count", "a required field", UNSET)
-        _value = get("page", UNSET)
-        if _value is not UNSET:
-            fields["page"] = _read_page(_value, problems, "page")
         else:
+            fields["count"] = _value if type(_value) is int else mismatch(problems, "count", "integer", _value)
+        try:
+            _value = src_dict["page"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "page", "a required field", UNSET)
-        _value = get("next_page", UNSET)
-        if _value is not UNSET:
-            fields["next_page"] = _read_next_page(_value, problems, "next_page")
         else:
+            fields["page"] = _read_page(_value, problems, "page")
+        try:
+            _value = src_dict["next_page"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "next_page", "a required field", UNSET)
-        _value = get("type", UNSET)
-        if _value is not UNSET:
-            fields["type_"] = read_enum(_value, ObjectListBaseType, problems, "type")
         else:
+            fields["next_page"] = _read_next_page(_value, problems, "next_page")
+        try:
+            _value = src_dict["type"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "type", "a required field", UNSET)
-        _value = get("api", UNSET)
-        if _value is not UNSET:
-            fields["api"] = read_enum(_value, ObjectListBaseApi, problems, "api")
         else:
+            fields["type_"] = (type(_value) is str and ObjectListBaseType._value2member_map_.get(_value)) or read_enum(
+                _value, ObjectListBaseType, problems, "type"
+            )
+        try:
+            _value = src_dict["api"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "api", "a required field", UNSET)
-        _value = get("objects", UNSET)
-        if _value is not UNSET:
-            fields["objects"] = _read_objects(_value, problems, "objects")
         else:
+            fields["api"] = (type(_value) is str and ObjectListBaseApi._value2member_map_.get(_value)) or read_enum(
+                _value, ObjectListBaseApi, problems, "api"
+            )
+        try:
+            _value = src_dict["objects"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "objects", "a required field", UNSET)
-        _value = get("total", UNSET)
-        if _value is not UNSET:
-            fields["total"] = _value if type(_value) is int else mismatch(problems, "total", "integer", _value)
         else:
+            fields["objects"] = _read_objects(_value, problems, "objects")
+        _value = get("total", UNSET)
+        if _value is UNSET:
+            _absent += 1
             fields["total"] = UNSET
+        else:
+            fields["total"] = _value if type(_value) is int else mismatch(problems, "total", "integer", _value)
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 7:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value

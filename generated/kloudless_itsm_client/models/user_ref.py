@@ -33,7 +33,6 @@ _FIELDS: dict[str, str] = {
     "name": "name",
     "email": "email",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -126,39 +125,50 @@ class UserRef:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"UserRef: expected a JSON object, got {type(src_dict).__name__}")
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"UserRef: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         get = src_dict.get
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
-        _value = get("id", UNSET)
-        if _value is not UNSET:
-            fields["id"] = _value if type(_value) is str else mismatch(problems, "id", "string", _value)
-        else:
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
+        try:
+            _value = src_dict["id"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "id", "a required field", UNSET)
+        else:
+            fields["id"] = _value if type(_value) is str else mismatch(problems, "id", "string", _value)
         _value = get("type", UNSET)
-        if _value is not UNSET:
-            fields["type_"] = _value if type(_value) is str else mismatch(problems, "type", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["type_"] = UNSET
+        else:
+            fields["type_"] = _value if type(_value) is str else mismatch(problems, "type", "string", _value)
         _value = get("api", UNSET)
-        if _value is not UNSET:
-            fields["api"] = _value if type(_value) is str else mismatch(problems, "api", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["api"] = UNSET
+        else:
+            fields["api"] = _value if type(_value) is str else mismatch(problems, "api", "string", _value)
         _value = get("name", UNSET)
-        if _value is not UNSET:
-            fields["name"] = _value if type(_value) is str else mismatch(problems, "name", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["name"] = UNSET
-        _value = get("email", UNSET)
-        if _value is not UNSET:
-            fields["email"] = _value if type(_value) is str else mismatch(problems, "email", "string", _value)
         else:
+            fields["name"] = _value if type(_value) is str else mismatch(problems, "name", "string", _value)
+        _value = get("email", UNSET)
+        if _value is UNSET:
+            _absent += 1
             fields["email"] = UNSET
+        else:
+            fields["email"] = _value if type(_value) is str else mismatch(problems, "email", "string", _value)
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 5:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value

@@ -16,6 +16,7 @@ from ..types import (
     ReadRecord,
     Unset,
     check_datetime,
+    datetime_from_iso,
     isoformat_datetime,
     json_type,
     mismatch,
@@ -63,7 +64,6 @@ _FIELDS: dict[str, str] = {
     "created_at": "created_at",
     "author": "author",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -163,41 +163,60 @@ class Comment:
         """
         if not _LAZY:
             _load_lazy()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Comment: expected a JSON object, got {type(src_dict).__name__}")
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"Comment: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         get = src_dict.get
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
-        _value = get("id", UNSET)
-        if _value is not UNSET:
-            fields["id"] = _value if type(_value) is int else mismatch(problems, "id", "integer", _value)
-        else:
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
+        try:
+            _value = src_dict["id"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "id", "a required field", UNSET)
-        _value = get("body", UNSET)
-        if _value is not UNSET:
-            fields["body"] = _value if type(_value) is str else mismatch(problems, "body", "string", _value)
         else:
+            fields["id"] = _value if type(_value) is int else mismatch(problems, "id", "integer", _value)
+        try:
+            _value = src_dict["body"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "body", "a required field", UNSET)
-        _value = get("is_public", UNSET)
-        if _value is not UNSET:
-            fields["is_public"] = _value if type(_value) is bool else mismatch(problems, "is_public", "boolean", _value)
         else:
+            fields["body"] = _value if type(_value) is str else mismatch(problems, "body", "string", _value)
+        try:
+            _value = src_dict["is_public"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "is_public", "a required field", UNSET)
-        _value = get("created_at", UNSET)
-        if _value is not UNSET:
-            fields["created_at"] = read_datetime(_value, problems, "created_at")
         else:
+            fields["is_public"] = _value if type(_value) is bool else mismatch(problems, "is_public", "boolean", _value)
+        try:
+            _value = src_dict["created_at"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "created_at", "a required field", UNSET)
+        else:
+            try:
+                fields["created_at"] = (
+                    datetime_from_iso(_value) if type(_value) is str else read_datetime(_value, problems, "created_at")
+                )
+            except ValueError:
+                fields["created_at"] = read_datetime(_value, problems, "created_at")
         _value = get("author", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["author"] = UNSET
+        else:
             fields["author"] = (
                 UserRef.from_dict(_value) if type(_value) is dict else mismatch(problems, "author", "object", _value)
             )
-        else:
-            fields["author"] = UNSET
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 5:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value

@@ -30,7 +30,6 @@ _FIELDS: dict[str, str] = {
     "body": "body",
     "is_public": "is_public",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -89,24 +88,32 @@ class CommentCreate:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CommentCreate: expected a JSON object, got {type(src_dict).__name__}")
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"CommentCreate: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         get = src_dict.get
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
-        _value = get("body", UNSET)
-        if _value is not UNSET:
-            fields["body"] = _value if type(_value) is str else mismatch(problems, "body", "string", _value)
-        else:
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
+        try:
+            _value = src_dict["body"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "body", "a required field", UNSET)
-        _value = get("is_public", UNSET)
-        if _value is not UNSET:
-            fields["is_public"] = _value if type(_value) is bool else mismatch(problems, "is_public", "boolean", _value)
         else:
+            fields["body"] = _value if type(_value) is str else mismatch(problems, "body", "string", _value)
+        _value = get("is_public", UNSET)
+        if _value is UNSET:
+            _absent += 1
             fields["is_public"] = UNSET
+        else:
+            fields["is_public"] = _value if type(_value) is bool else mismatch(problems, "is_public", "boolean", _value)
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 2:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value

@@ -19,6 +19,8 @@ from ..types import (
     check_date,
     check_datetime,
     check_enum,
+    date_from_iso,
+    datetime_from_iso,
     isoformat_datetime,
     json_type,
     mismatch,
@@ -106,7 +108,6 @@ _FIELDS: dict[str, str] = {
     "software": "software",
     "warranty_expiry": "warranty_expiry",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -335,104 +336,142 @@ class DeviceDetail:
         """
         if not _LAZY:
             _load_lazy()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"DeviceDetail: expected a JSON object, got {type(src_dict).__name__}")
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"DeviceDetail: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         get = src_dict.get
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
-        _value = get("id", UNSET)
-        if _value is not UNSET:
-            fields["id"] = _value if type(_value) is int else mismatch(problems, "id", "integer", _value)
-        else:
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
+        try:
+            _value = src_dict["id"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "id", "a required field", UNSET)
-        _value = get("name", UNSET)
-        if _value is not UNSET:
-            fields["name"] = _value if type(_value) is str else mismatch(problems, "name", "string", _value)
         else:
+            fields["id"] = _value if type(_value) is int else mismatch(problems, "id", "integer", _value)
+        try:
+            _value = src_dict["name"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "name", "a required field", UNSET)
-        _value = get("type", UNSET)
-        if _value is not UNSET:
-            fields["type_"] = read_enum(_value, DeviceType, problems, "type")
         else:
+            fields["name"] = _value if type(_value) is str else mismatch(problems, "name", "string", _value)
+        try:
+            _value = src_dict["type"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "type", "a required field", UNSET)
+        else:
+            fields["type_"] = (type(_value) is str and DeviceType._value2member_map_.get(_value)) or read_enum(
+                _value, DeviceType, problems, "type"
+            )
         _value = get("manufacturer", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["manufacturer"] = UNSET
+        else:
             fields["manufacturer"] = (
                 _value if type(_value) is str else mismatch(problems, "manufacturer", "string", _value)
             )
-        else:
-            fields["manufacturer"] = UNSET
         _value = get("model", UNSET)
-        if _value is not UNSET:
-            fields["model"] = _value if type(_value) is str else mismatch(problems, "model", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["model"] = UNSET
+        else:
+            fields["model"] = _value if type(_value) is str else mismatch(problems, "model", "string", _value)
         _value = get("serial_number", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["serial_number"] = UNSET
+        else:
             fields["serial_number"] = (
                 _value if type(_value) is str else mismatch(problems, "serial_number", "string", _value)
             )
-        else:
-            fields["serial_number"] = UNSET
         _value = get("ip_address", UNSET)
-        if _value is not UNSET:
-            fields["ip_address"] = _value if type(_value) is str else mismatch(problems, "ip_address", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["ip_address"] = UNSET
+        else:
+            fields["ip_address"] = _value if type(_value) is str else mismatch(problems, "ip_address", "string", _value)
         _value = get("mac_address", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["mac_address"] = UNSET
+        else:
             fields["mac_address"] = (
                 _value if type(_value) is str else mismatch(problems, "mac_address", "string", _value)
             )
-        else:
-            fields["mac_address"] = UNSET
         _value = get("os_name", UNSET)
-        if _value is not UNSET:
-            fields["os_name"] = _value if type(_value) is str else mismatch(problems, "os_name", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["os_name"] = UNSET
+        else:
+            fields["os_name"] = _value if type(_value) is str else mismatch(problems, "os_name", "string", _value)
         _value = get("os_version", UNSET)
-        if _value is not UNSET:
-            fields["os_version"] = _value if type(_value) is str else mismatch(problems, "os_version", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["os_version"] = UNSET
+        else:
+            fields["os_version"] = _value if type(_value) is str else mismatch(problems, "os_version", "string", _value)
         _value = get("last_seen_at", UNSET)
-        if _value is not UNSET:
-            fields["last_seen_at"] = read_datetime(_value, problems, "last_seen_at")
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["last_seen_at"] = UNSET
+        else:
+            try:
+                fields["last_seen_at"] = (
+                    datetime_from_iso(_value)
+                    if type(_value) is str
+                    else read_datetime(_value, problems, "last_seen_at")
+                )
+            except ValueError:
+                fields["last_seen_at"] = read_datetime(_value, problems, "last_seen_at")
         _value = get("cpu", UNSET)
-        if _value is not UNSET:
-            fields["cpu"] = _value if type(_value) is str else mismatch(problems, "cpu", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["cpu"] = UNSET
-        _value = get("ram_mb", UNSET)
-        if _value is not UNSET:
-            fields["ram_mb"] = _value if type(_value) is int else mismatch(problems, "ram_mb", "integer", _value)
         else:
+            fields["cpu"] = _value if type(_value) is str else mismatch(problems, "cpu", "string", _value)
+        _value = get("ram_mb", UNSET)
+        if _value is UNSET:
+            _absent += 1
             fields["ram_mb"] = UNSET
+        else:
+            fields["ram_mb"] = _value if type(_value) is int else mismatch(problems, "ram_mb", "integer", _value)
         _value = get("disk_gb", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["disk_gb"] = UNSET
+        else:
             fields["disk_gb"] = (
                 _value
                 if (type(_value) is float or type(_value) is int)
                 else mismatch(problems, "disk_gb", "number", _value)
             )
-        else:
-            fields["disk_gb"] = UNSET
         _value = get("software", UNSET)
-        if _value is not UNSET:
-            fields["software"] = _read_software(_value, problems, "software")
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["software"] = UNSET
-        _value = get("warranty_expiry", UNSET)
-        if _value is not UNSET:
-            fields["warranty_expiry"] = read_date(_value, problems, "warranty_expiry")
         else:
+            fields["software"] = _read_software(_value, problems, "software")
+        _value = get("warranty_expiry", UNSET)
+        if _value is UNSET:
+            _absent += 1
             fields["warranty_expiry"] = UNSET
+        else:
+            try:
+                fields["warranty_expiry"] = (
+                    date_from_iso(_value) if type(_value) is str else read_date(_value, problems, "warranty_expiry")
+                )
+            except ValueError:
+                fields["warranty_expiry"] = read_date(_value, problems, "warranty_expiry")
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 16:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value

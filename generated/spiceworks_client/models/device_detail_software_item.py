@@ -26,7 +26,6 @@ _FIELDS: dict[str, str] = {
     "name": "name",
     "version": "version",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -85,24 +84,31 @@ class DeviceDetailSoftwareItem:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"DeviceDetailSoftwareItem: expected a JSON object, got {type(src_dict).__name__}")
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"DeviceDetailSoftwareItem: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         get = src_dict.get
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
         _value = get("name", UNSET)
-        if _value is not UNSET:
-            fields["name"] = _value if type(_value) is str else mismatch(problems, "name", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["name"] = UNSET
-        _value = get("version", UNSET)
-        if _value is not UNSET:
-            fields["version"] = _value if type(_value) is str else mismatch(problems, "version", "string", _value)
         else:
+            fields["name"] = _value if type(_value) is str else mismatch(problems, "name", "string", _value)
+        _value = get("version", UNSET)
+        if _value is UNSET:
+            _absent += 1
             fields["version"] = UNSET
+        else:
+            fields["version"] = _value if type(_value) is str else mismatch(problems, "version", "string", _value)
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 2:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value

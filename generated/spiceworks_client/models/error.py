@@ -35,7 +35,6 @@ _FIELDS: dict[str, str] = {
     "error": "error",
     "details": "details",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -97,24 +96,31 @@ class Error:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Error: expected a JSON object, got {type(src_dict).__name__}")
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"Error: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         get = src_dict.get
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
         _value = get("error", UNSET)
-        if _value is not UNSET:
-            fields["error"] = _value if type(_value) is str else mismatch(problems, "error", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["error"] = UNSET
-        _value = get("details", UNSET)
-        if _value is not UNSET:
-            fields["details"] = _read_details(_value, problems, "details")
         else:
+            fields["error"] = _value if type(_value) is str else mismatch(problems, "error", "string", _value)
+        _value = get("details", UNSET)
+        if _value is UNSET:
+            _absent += 1
             fields["details"] = UNSET
+        else:
+            fields["details"] = _read_details(_value, problems, "details")
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 2:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value

@@ -31,7 +31,6 @@ _FIELDS: dict[str, str] = {
     "total_count": "total_count",
     "per_page": "per_page",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -113,40 +112,52 @@ class PaginationMeta:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"PaginationMeta: expected a JSON object, got {type(src_dict).__name__}")
-        get = src_dict.get
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"PaginationMeta: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
-        _value = get("current_page", UNSET)
-        if _value is not UNSET:
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
+        try:
+            _value = src_dict["current_page"]
+        except KeyError:
+            _absent += 1
+            mismatch(problems, "current_page", "a required field", UNSET)
+        else:
             fields["current_page"] = (
                 _value if type(_value) is int else mismatch(problems, "current_page", "integer", _value)
             )
+        try:
+            _value = src_dict["total_pages"]
+        except KeyError:
+            _absent += 1
+            mismatch(problems, "total_pages", "a required field", UNSET)
         else:
-            mismatch(problems, "current_page", "a required field", UNSET)
-        _value = get("total_pages", UNSET)
-        if _value is not UNSET:
             fields["total_pages"] = (
                 _value if type(_value) is int else mismatch(problems, "total_pages", "integer", _value)
             )
+        try:
+            _value = src_dict["total_count"]
+        except KeyError:
+            _absent += 1
+            mismatch(problems, "total_count", "a required field", UNSET)
         else:
-            mismatch(problems, "total_pages", "a required field", UNSET)
-        _value = get("total_count", UNSET)
-        if _value is not UNSET:
             fields["total_count"] = (
                 _value if type(_value) is int else mismatch(problems, "total_count", "integer", _value)
             )
-        else:
-            mismatch(problems, "total_count", "a required field", UNSET)
-        _value = get("per_page", UNSET)
-        if _value is not UNSET:
-            fields["per_page"] = _value if type(_value) is int else mismatch(problems, "per_page", "integer", _value)
-        else:
+        try:
+            _value = src_dict["per_page"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "per_page", "a required field", UNSET)
+        else:
+            fields["per_page"] = _value if type(_value) is int else mismatch(problems, "per_page", "integer", _value)
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 4:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value

@@ -20,6 +20,8 @@ from ..types import (
     check_date,
     check_datetime,
     check_enum,
+    date_from_iso,
+    datetime_from_iso,
     isoformat_datetime,
     json_type,
     mismatch,
@@ -97,7 +99,6 @@ _FIELDS: dict[str, str] = {
     "creator": "creator",
     "due_date": "due_date",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -250,63 +251,102 @@ class Ticket:
         """
         if not _LAZY:
             _load_lazy()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Ticket: expected a JSON object, got {type(src_dict).__name__}")
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"Ticket: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         get = src_dict.get
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
-        _value = get("id", UNSET)
-        if _value is not UNSET:
-            fields["id"] = _value if type(_value) is int else mismatch(problems, "id", "integer", _value)
-        else:
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
+        try:
+            _value = src_dict["id"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "id", "a required field", UNSET)
-        _value = get("summary", UNSET)
-        if _value is not UNSET:
-            fields["summary"] = _value if type(_value) is str else mismatch(problems, "summary", "string", _value)
         else:
+            fields["id"] = _value if type(_value) is int else mismatch(problems, "id", "integer", _value)
+        try:
+            _value = src_dict["summary"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "summary", "a required field", UNSET)
-        _value = get("status", UNSET)
-        if _value is not UNSET:
-            fields["status"] = read_enum(_value, TicketStatus, problems, "status")
         else:
+            fields["summary"] = _value if type(_value) is str else mismatch(problems, "summary", "string", _value)
+        try:
+            _value = src_dict["status"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "status", "a required field", UNSET)
-        _value = get("priority", UNSET)
-        if _value is not UNSET:
-            fields["priority"] = read_enum(_value, TicketPriority, problems, "priority")
         else:
+            fields["status"] = (type(_value) is str and TicketStatus._value2member_map_.get(_value)) or read_enum(
+                _value, TicketStatus, problems, "status"
+            )
+        try:
+            _value = src_dict["priority"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "priority", "a required field", UNSET)
-        _value = get("created_at", UNSET)
-        if _value is not UNSET:
-            fields["created_at"] = read_datetime(_value, problems, "created_at")
         else:
+            fields["priority"] = (type(_value) is str and TicketPriority._value2member_map_.get(_value)) or read_enum(
+                _value, TicketPriority, problems, "priority"
+            )
+        try:
+            _value = src_dict["created_at"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "created_at", "a required field", UNSET)
-        _value = get("updated_at", UNSET)
-        if _value is not UNSET:
-            fields["updated_at"] = read_datetime(_value, problems, "updated_at")
         else:
+            try:
+                fields["created_at"] = (
+                    datetime_from_iso(_value) if type(_value) is str else read_datetime(_value, problems, "created_at")
+                )
+            except ValueError:
+                fields["created_at"] = read_datetime(_value, problems, "created_at")
+        try:
+            _value = src_dict["updated_at"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "updated_at", "a required field", UNSET)
+        else:
+            try:
+                fields["updated_at"] = (
+                    datetime_from_iso(_value) if type(_value) is str else read_datetime(_value, problems, "updated_at")
+                )
+            except ValueError:
+                fields["updated_at"] = read_datetime(_value, problems, "updated_at")
         _value = get("assignee", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["assignee"] = UNSET
+        else:
             fields["assignee"] = (
                 UserRef.from_dict(_value) if type(_value) is dict else mismatch(problems, "assignee", "object", _value)
             )
-        else:
-            fields["assignee"] = UNSET
         _value = get("creator", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["creator"] = UNSET
+        else:
             fields["creator"] = (
                 UserRef.from_dict(_value) if type(_value) is dict else mismatch(problems, "creator", "object", _value)
             )
-        else:
-            fields["creator"] = UNSET
         _value = get("due_date", UNSET)
-        if _value is not UNSET:
-            fields["due_date"] = read_date(_value, problems, "due_date")
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["due_date"] = UNSET
+        else:
+            try:
+                fields["due_date"] = (
+                    date_from_iso(_value) if type(_value) is str else read_date(_value, problems, "due_date")
+                )
+            except ValueError:
+                fields["due_date"] = read_date(_value, problems, "due_date")
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 9:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value

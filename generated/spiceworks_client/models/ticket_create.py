@@ -18,6 +18,7 @@ from ..types import (
     Unset,
     check_date,
     check_enum,
+    date_from_iso,
     json_type,
     mismatch,
     model_eq,
@@ -53,7 +54,6 @@ _FIELDS: dict[str, str] = {
     "assignee_id": "assignee_id",
     "due_date": "due_date",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -151,43 +151,61 @@ class TicketCreate:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"TicketCreate: expected a JSON object, got {type(src_dict).__name__}")
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"TicketCreate: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         get = src_dict.get
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
-        _value = get("summary", UNSET)
-        if _value is not UNSET:
-            fields["summary"] = _value if type(_value) is str else mismatch(problems, "summary", "string", _value)
-        else:
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
+        try:
+            _value = src_dict["summary"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "summary", "a required field", UNSET)
+        else:
+            fields["summary"] = _value if type(_value) is str else mismatch(problems, "summary", "string", _value)
         _value = get("description", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["description"] = UNSET
+        else:
             fields["description"] = (
                 _value if type(_value) is str else mismatch(problems, "description", "string", _value)
             )
-        else:
-            fields["description"] = UNSET
         _value = get("priority", UNSET)
-        if _value is not UNSET:
-            fields["priority"] = read_enum(_value, TicketCreatePriority, problems, "priority")
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["priority"] = UNSET
+        else:
+            fields["priority"] = (
+                type(_value) is str and TicketCreatePriority._value2member_map_.get(_value)
+            ) or read_enum(_value, TicketCreatePriority, problems, "priority")
         _value = get("assignee_id", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["assignee_id"] = UNSET
+        else:
             fields["assignee_id"] = (
                 _value if type(_value) is int else mismatch(problems, "assignee_id", "integer", _value)
             )
-        else:
-            fields["assignee_id"] = UNSET
         _value = get("due_date", UNSET)
-        if _value is not UNSET:
-            fields["due_date"] = read_date(_value, problems, "due_date")
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["due_date"] = UNSET
+        else:
+            try:
+                fields["due_date"] = (
+                    date_from_iso(_value) if type(_value) is str else read_date(_value, problems, "due_date")
+                )
+            except ValueError:
+                fields["due_date"] = read_date(_value, problems, "due_date")
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 5:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value

@@ -49,7 +49,6 @@ _FIELDS: dict[str, str] = {
     "priority": "priority",
     "assignee_id": "assignee_id",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -145,43 +144,57 @@ class TicketUpdate:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"TicketUpdate: expected a JSON object, got {type(src_dict).__name__}")
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"TicketUpdate: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         get = src_dict.get
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
         _value = get("summary", UNSET)
-        if _value is not UNSET:
-            fields["summary"] = _value if type(_value) is str else mismatch(problems, "summary", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["summary"] = UNSET
+        else:
+            fields["summary"] = _value if type(_value) is str else mismatch(problems, "summary", "string", _value)
         _value = get("description", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["description"] = UNSET
+        else:
             fields["description"] = (
                 _value if type(_value) is str else mismatch(problems, "description", "string", _value)
             )
-        else:
-            fields["description"] = UNSET
         _value = get("status", UNSET)
-        if _value is not UNSET:
-            fields["status"] = read_enum(_value, TicketUpdateStatus, problems, "status")
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["status"] = UNSET
-        _value = get("priority", UNSET)
-        if _value is not UNSET:
-            fields["priority"] = read_enum(_value, TicketUpdatePriority, problems, "priority")
         else:
+            fields["status"] = (type(_value) is str and TicketUpdateStatus._value2member_map_.get(_value)) or read_enum(
+                _value, TicketUpdateStatus, problems, "status"
+            )
+        _value = get("priority", UNSET)
+        if _value is UNSET:
+            _absent += 1
             fields["priority"] = UNSET
+        else:
+            fields["priority"] = (
+                type(_value) is str and TicketUpdatePriority._value2member_map_.get(_value)
+            ) or read_enum(_value, TicketUpdatePriority, problems, "priority")
         _value = get("assignee_id", UNSET)
-        if _value is not UNSET:
+        if _value is UNSET:
+            _absent += 1
+            fields["assignee_id"] = UNSET
+        else:
             fields["assignee_id"] = (
                 _value if type(_value) is int else mismatch(problems, "assignee_id", "integer", _value)
             )
-        else:
-            fields["assignee_id"] = UNSET
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 5:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value

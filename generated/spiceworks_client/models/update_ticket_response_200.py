@@ -46,7 +46,6 @@ def _load_lazy() -> None:
 _FIELDS: dict[str, str] = {
     "ticket": "ticket",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -98,21 +97,27 @@ class UpdateTicketResponse200:
         """
         if not _LAZY:
             _load_lazy()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"UpdateTicketResponse200: expected a JSON object, got {type(src_dict).__name__}")
-        get = src_dict.get
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"UpdateTicketResponse200: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
-        _value = get("ticket", UNSET)
-        if _value is not UNSET:
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
+        try:
+            _value = src_dict["ticket"]
+        except KeyError:
+            _absent += 1
+            mismatch(problems, "ticket", "a required field", UNSET)
+        else:
             fields["ticket"] = (
                 Ticket.from_dict(_value) if type(_value) is dict else mismatch(problems, "ticket", "object", _value)
             )
-        else:
-            mismatch(problems, "ticket", "a required field", UNSET)
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 1:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value

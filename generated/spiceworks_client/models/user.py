@@ -45,7 +45,6 @@ _FIELDS: dict[str, str] = {
     "phone": "phone",
     "avatar_url": "avatar_url",
 }
-_FIELD_NAMES = _FIELDS.keys()
 #: Bound once for ``from_dict``, which builds each instance without running validators.
 _new = object.__new__
 _set = object.__setattr__
@@ -173,54 +172,74 @@ class User:
         Raises:
             TypeError: ``src_dict`` is not a JSON object.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"User: expected a JSON object, got {type(src_dict).__name__}")
+        if type(src_dict) is not dict:
+            if not isinstance(src_dict, Mapping):
+                raise TypeError(f"User: expected a JSON object, got {type(src_dict).__name__}")
+            # Read a copy: looking a field up in a mapping such as a defaultdict could change it.
+            src_dict = dict(src_dict)
         get = src_dict.get
         problems: list[Mismatch] = []
         fields: dict[str, Any] = {"_itsm_read": None}
-        _value = get("id", UNSET)
-        if _value is not UNSET:
-            fields["id"] = _value if type(_value) is int else mismatch(problems, "id", "integer", _value)
-        else:
+        # The fields not sent: with it, len(src_dict) tells whether any key is unknown.
+        _absent = 0
+        try:
+            _value = src_dict["id"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "id", "a required field", UNSET)
-        _value = get("first_name", UNSET)
-        if _value is not UNSET:
-            fields["first_name"] = _value if type(_value) is str else mismatch(problems, "first_name", "string", _value)
         else:
+            fields["id"] = _value if type(_value) is int else mismatch(problems, "id", "integer", _value)
+        try:
+            _value = src_dict["first_name"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "first_name", "a required field", UNSET)
-        _value = get("last_name", UNSET)
-        if _value is not UNSET:
-            fields["last_name"] = _value if type(_value) is str else mismatch(problems, "last_name", "string", _value)
         else:
+            fields["first_name"] = _value if type(_value) is str else mismatch(problems, "first_name", "string", _value)
+        try:
+            _value = src_dict["last_name"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "last_name", "a required field", UNSET)
-        _value = get("email", UNSET)
-        if _value is not UNSET:
-            fields["email"] = _value if type(_value) is str else mismatch(problems, "email", "string", _value)
         else:
+            fields["last_name"] = _value if type(_value) is str else mismatch(problems, "last_name", "string", _value)
+        try:
+            _value = src_dict["email"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "email", "a required field", UNSET)
-        _value = get("role", UNSET)
-        if _value is not UNSET:
-            fields["role"] = read_enum(_value, UserRole, problems, "role")
         else:
+            fields["email"] = _value if type(_value) is str else mismatch(problems, "email", "string", _value)
+        try:
+            _value = src_dict["role"]
+        except KeyError:
+            _absent += 1
             mismatch(problems, "role", "a required field", UNSET)
+        else:
+            fields["role"] = (type(_value) is str and UserRole._value2member_map_.get(_value)) or read_enum(
+                _value, UserRole, problems, "role"
+            )
         _value = get("department", UNSET)
-        if _value is not UNSET:
-            fields["department"] = _value if type(_value) is str else mismatch(problems, "department", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["department"] = UNSET
+        else:
+            fields["department"] = _value if type(_value) is str else mismatch(problems, "department", "string", _value)
         _value = get("phone", UNSET)
-        if _value is not UNSET:
-            fields["phone"] = _value if type(_value) is str else mismatch(problems, "phone", "string", _value)
-        else:
+        if _value is UNSET:
+            _absent += 1
             fields["phone"] = UNSET
-        _value = get("avatar_url", UNSET)
-        if _value is not UNSET:
-            fields["avatar_url"] = _value if type(_value) is str else mismatch(problems, "avatar_url", "string", _value)
         else:
+            fields["phone"] = _value if type(_value) is str else mismatch(problems, "phone", "string", _value)
+        _value = get("avatar_url", UNSET)
+        if _value is UNSET:
+            _absent += 1
             fields["avatar_url"] = UNSET
+        else:
+            fields["avatar_url"] = _value if type(_value) is str else mismatch(problems, "avatar_url", "string", _value)
         additional_properties: dict[str, Any] = {}
         fields["additional_properties"] = additional_properties
-        if not src_dict.keys() <= _FIELD_NAMES:
+        if len(src_dict) + _absent > 8:
             for _key, _value in src_dict.items():
                 if _key not in _FIELDS:
                     additional_properties[_key] = _value
