@@ -11,7 +11,9 @@ and a cell is the median of those ratios over the rounds (lower is faster).
 
 - A: sequential ``GET`` of a ticket, on one kept-alive connection.
 - B: the same ``GET``, with a fixed number of requests in flight.
-- C: list pages of 100 tickets, parsed into models (raw clients: ``json`` only).
+- C: list pages of 100 tickets, parsed into models (raw clients: ``json`` only);
+  and itsm_async in strict mode (``strict=True``), as a ratio to raw httpx in
+  the same round.
 - D: a collection read by paging, each answer delayed by the server; and,
   when ``paginate`` takes ``concurrency=``, itsm_async's parallel walk as a
   ratio to its own sequential walk in the same round. Raw aiohttp and
@@ -188,8 +190,8 @@ async def _walk_json(get: Callable[[str], Awaitable[dict[str, object]]], per_pag
 class ItsmPeer:
     """``itsm_async.SpiceworksClient`` with its defaults: retries, auth and typed errors on."""
 
-    def __init__(self, base_url: str) -> None:
-        self.client = SpiceworksClient(token=TOKEN, base_url=base_url)
+    def __init__(self, base_url: str, *, strict: bool | None = None) -> None:
+        self.client = SpiceworksClient(token=TOKEN, base_url=base_url, strict=strict)
 
     async def open(self) -> None:
         pass
@@ -334,6 +336,11 @@ class ParallelItsmPeer(ItsmPeer):
         return await super().walk(per_page, self._concurrency)
 
 
+def strict_peer(base_url: str) -> ItsmPeer:
+    """itsm_async reading strictly: a body that does not fit its schema fails the call."""
+    return ItsmPeer(base_url, strict=True)
+
+
 Key = tuple[str, str]  # (row, client)
 
 
@@ -437,11 +444,18 @@ async def run_rounds(sizes: Sizes, server: str, results: Results, generated: Gen
                     continue
                 timed = functools.partial(time_once, factories[name], url, workload.run)
                 await results.measure((workload.row, name), round_, timed)
+                if name == ITSM and workload.row.startswith("C "):
+                    timed = functools.partial(time_once, strict_peer, url, workload.run)
+                    await results.measure((strict_row(sizes), ITSM), round_, timed)
                 if name == ITSM and workload.row.startswith("D ") and parallel:
                     make = functools.partial(ParallelItsmPeer, concurrency=sizes.concurrency)
                     timed = functools.partial(time_once, make, url, workload.run)
                     await results.measure((parallel_row(sizes), ITSM), round_, timed)
         print(f"round {round_ + 1}/{sizes.rounds}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+
+def strict_row(sizes: Sizes) -> str:
+    return f"C {sizes.pages} pages {TIMES} {sizes.per_page} tickets, parsed, strict mode"
 
 
 def parallel_row(sizes: Sizes) -> str:
@@ -592,6 +606,11 @@ def table(sizes: Sizes, results: Results) -> list[str]:
                 note = f"{results.median(key):.3g} s"
             cells[name] = "error" if key in results.errors else _cell(results.ratio(key, base), note)
         rows.append((workload.row, cells))
+        if workload.row.startswith("C "):
+            strict = (strict_row(sizes), ITSM)
+            rows.append(
+                (strict[0], {ITSM: "error" if strict in results.errors else _cell(results.ratio(strict, base))})
+            )
         if workload.row.startswith("D "):
             parallel = (parallel_row(sizes), ITSM)
             mine = "n/a: paginate takes no concurrency=" if not paginate_takes_concurrency() else ""
@@ -621,6 +640,7 @@ def targets(sizes: Sizes, results: Results) -> list[str]:
         (f"B ≤ 0.25 ({rows['B']}, itsm_async vs raw httpx)", (rows["B"], ITSM), (rows["B"], HTTPX), 0.25),
         (f"A ≤ 0.6 ({rows['A']}, itsm_async vs raw httpx)", (rows["A"], ITSM), (rows["A"], HTTPX), 0.6),
         (f"C ≤ 1.3 ({rows['C']}, itsm_async vs raw httpx)", (rows["C"], ITSM), (rows["C"], HTTPX), 1.3),
+        (f"C(strict) ≤ 1.3 ({strict_row(sizes)}, vs raw httpx)", (strict_row(sizes), ITSM), (rows["C"], HTTPX), 1.3),
         (
             f"D(concurrency={sizes.concurrency}) ≤ 0.2 of itsm_async's sequential walk",
             (parallel_row(sizes), ITSM),
