@@ -34,6 +34,7 @@ import attrs
 import httpx
 import stamina
 
+from ._inmemory import read_in_memory
 from ._limits import LIMIT_WAIT_EXTENSION, MAX_PAUSE_EXTENSION, LimitTimeout
 from ._retry import RetryDecision, RetryPolicy, decide
 
@@ -245,7 +246,7 @@ class RetryTransport(httpx.AsyncBaseTransport):
         response = await self._inner.handle_async_request(attempt)
         try:
             if isinstance(response.stream, httpx.ByteStream):
-                response.read()  # in memory already: no need to iterate it asynchronously
+                read_in_memory(response)  # in memory already: no need to iterate it
             else:
                 await response.aread()
         except BaseException:
