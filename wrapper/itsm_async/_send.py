@@ -5,9 +5,10 @@ The generated operation classes call ``invoke`` on their client (the
 with the operation's own builder, which checks the arguments, from the
 settings of the client's ``httpx.AsyncClient`` (base URL, headers, timeout),
 sets the credential, sends it through the client's transport (retries,
-limits, the network) and turns whatever goes wrong into an ``ItsmError``. A client given a tracer provider
-makes each call one span (``_tracing.py``); without one, ``invoke`` checks
-one attribute and goes straight to the send path.
+limits, the network) and turns whatever goes wrong into an ``ItsmError``. A
+client given a tracer provider makes each call one span (``_tracing.py``);
+without one, ``invoke`` checks one attribute and goes straight to the send
+path.
 """
 
 from __future__ import annotations
