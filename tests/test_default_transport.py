@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import aiohttp
 import anyio
 import anyio.abc
+import httpcore
+import httpx
 import pytest
+from aiohttp.client_reqrep import ConnectionKey
 
 from itsm_async import ApiConnectionError, ApiTimeoutError, RetryPolicy, SpiceworksClient
-from itsm_async._default_transport import DefaultTransport
+from itsm_async._default_transport import DefaultTransport, _httpx_error
 from tests import bodies
 
 ANSWER = bodies.ticket(7)
@@ -97,3 +101,53 @@ async def test_without_aiohttp_asyncio_uses_httpxs_transport() -> None:
         group.cancel_scope.cancel()
     await listener.aclose()
     assert used == (False, True)
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_a_connect_timeout_on_httpxs_transport_stays_a_timeout(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def time_out(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
+        try:
+            raise httpcore.ConnectTimeout("timed out")
+        except httpcore.ConnectTimeout as exc:
+            raise httpx.ConnectTimeout("timed out", request=request) from exc
+
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", time_out)
+    caught = anyio.run(_connect_timeout_flow, backend=backend)
+    assert isinstance(caught, ApiTimeoutError), caught
+
+
+async def _connect_timeout_flow() -> Exception:
+    transport = DefaultTransport(use_aiohttp=False)
+    async with SpiceworksClient(
+        token="t", base_url="http://127.0.0.1:9", transport=transport, retry=RetryPolicy.never()
+    ) as client:
+        with pytest.raises(ApiConnectionError) as caught:
+            await client.tickets.get_ticket(7)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (aiohttp.ServerDisconnectedError(), httpx.ReadError),
+        (aiohttp.ClientOSError(104, "reset by peer"), httpx.ReadError),
+        (aiohttp.ConnectionTimeoutError("connect timed out"), httpx.ConnectTimeout),
+        (aiohttp.ServerTimeoutError("timed out"), httpx.TimeoutException),
+        (TimeoutError(), httpx.TimeoutException),
+        (aiohttp.SocketTimeoutError("read timed out"), httpx.ReadTimeout),
+        (aiohttp.ClientPayloadError("truncated"), httpx.ReadError),
+        (
+            aiohttp.ClientConnectorError(ConnectionKey("h", 1, False, True, None, None, None), OSError(111, "refused")),
+            httpx.ConnectError,
+        ),
+    ],
+)
+def test_aiohttp_errors_map_to_httpx_errors_with_the_request(error: Exception, expected: type[Exception]) -> None:
+    request = httpx.Request("GET", "http://127.0.0.1/api/v1/tickets/7")
+    mapped = _httpx_error(error, request)
+    assert type(mapped) is expected
+    assert mapped.request is request
+
+
+def test_an_error_aiohttp_does_not_raise_is_not_mapped() -> None:
+    assert _httpx_error(ValueError("bug"), httpx.Request("GET", "http://127.0.0.1/")) is None

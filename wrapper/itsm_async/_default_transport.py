@@ -54,16 +54,7 @@ class DefaultTransport(httpx.AsyncBaseTransport):
         return self._httpx
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        transport = self._for_this_loop()
-        try:
-            return await transport.handle_async_request(request)
-        except httpx.ConnectTimeout as exc:
-            # httpx-aiohttp maps every aiohttp connection error to ConnectTimeout;
-            # only a timeout is one. A dropped connection is a read error.
-            cause = exc.__cause__
-            if cause is not None and not isinstance(cause, asyncio.TimeoutError | TimeoutError):
-                raise httpx.ReadError(str(exc) or type(cause).__name__, request=request) from cause
-            raise
+        return await self._for_this_loop().handle_async_request(request)
 
     async def aclose(self) -> None:
         for transport in (self._aiohttp, self._httpx):
@@ -80,12 +71,12 @@ def _aiohttp_transport() -> AiohttpTransport:
     the URL goes to aiohttp as httpx encoded it (no second quoting), the
     headers as plain pairs, and the body is read in one call and handed to
     httpx in memory, which is about a third of that path's time for a small
-    JSON answer (README, *Design notes*).
+    JSON answer (README, *Design notes*). aiohttp's errors are mapped only
+    when one is raised, not through a context manager on every call.
     """
     import aiohttp
     import yarl
     from httpx_aiohttp import AiohttpTransport
-    from httpx_aiohttp.transport import map_aiohttp_exceptions
 
     class ApiTransport(AiohttpTransport):
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -102,12 +93,11 @@ def _aiohttp_transport() -> AiohttpTransport:
                 assert isinstance(stream, httpx.AsyncByteStream)
                 data = stream
                 headers.pop("transfer-encoding", None)  # aiohttp frames the body itself
-            encoding = headers.encoding
-            with map_aiohttp_exceptions():
+            try:
                 response = await session.request(
                     request.method,
                     yarl.URL(str(request.url), encoded=True),
-                    headers=[(key.decode(encoding), value.decode(encoding)) for key, value in headers.raw],
+                    headers=_header_pairs(headers),
                     data=data,
                     allow_redirects=False,
                     auto_decompress=False,
@@ -124,6 +114,11 @@ def _aiohttp_transport() -> AiohttpTransport:
                     body = await response.read()
                 finally:
                     response.release()
+            except Exception as exc:
+                mapped = _httpx_error(exc, request)
+                if mapped is None:
+                    raise
+                raise mapped from exc
             extensions = {"http_version": b"HTTP/1.1", "reason_phrase": (response.reason or "").encode()}
             return httpx.Response(
                 response.status,
@@ -134,3 +129,39 @@ def _aiohttp_transport() -> AiohttpTransport:
             )
 
     return ApiTransport(limits=LIMITS)
+
+
+def _header_pairs(headers: httpx.Headers) -> list[tuple[str, str]]:
+    """The headers as text, decoded as ``headers.encoding`` would, without its scan of every header first."""
+    raw = headers.raw
+    try:
+        return [(key.decode(), value.decode()) for key, value in raw]  # UTF-8, ASCII included
+    except UnicodeDecodeError:
+        encoding = headers.encoding
+        return [(key.decode(encoding), value.decode(encoding)) for key, value in raw]
+
+
+def _httpx_error(exc: Exception, request: httpx.Request) -> httpx.TransportError | None:
+    """The httpx error for an aiohttp one; None for an error that is not aiohttp's.
+
+    httpx-aiohttp's table, read from the error's own class outwards so the
+    most specific entry wins: a refused connection is a ``ConnectError``
+    (nothing was sent, so any call may be retried), a connect timeout a
+    ``ConnectTimeout``, a read timeout a ``ReadTimeout``. httpx-aiohttp maps
+    every other connection error to ``ConnectTimeout``, which would call a
+    dropped connection unsent; here it is a read error.
+    """
+    import aiohttp
+    from httpx_aiohttp.transport import AIOHTTP_EXC_MAP
+
+    ours: dict[type[Exception], type[httpx.TransportError]] = {aiohttp.ClientConnectionError: httpx.ReadError}
+    if hasattr(aiohttp, "ConnectionTimeoutError"):  # aiohttp 3.10 and later
+        ours[aiohttp.ConnectionTimeoutError] = httpx.ConnectTimeout
+    message = str(exc) or type(exc).__name__
+    for cls in type(exc).__mro__:
+        mapped = ours.get(cls) or AIOHTTP_EXC_MAP.get(cls)
+        if mapped is not None:
+            return mapped(message, request=request)
+        if cls is TimeoutError:  # asyncio's own, outside aiohttp's classes
+            return httpx.TimeoutException(message, request=request)
+    return None
