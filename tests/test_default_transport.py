@@ -15,6 +15,7 @@ from aiohttp.client_reqrep import ConnectionKey
 
 from itsm_async import ApiConnectionError, ApiTimeoutError, RetryPolicy, SpiceworksClient
 from itsm_async._default_transport import DefaultTransport, _httpx_error
+from spiceworks_client.models import TicketCreate
 from tests import bodies
 
 ANSWER = bodies.ticket(7)
@@ -151,3 +152,38 @@ def test_aiohttp_errors_map_to_httpx_errors_with_the_request(error: Exception, e
 
 def test_an_error_aiohttp_does_not_raise_is_not_mapped() -> None:
     assert _httpx_error(ValueError("bug"), httpx.Request("GET", "http://127.0.0.1/")) is None
+
+
+class _Counting(httpx.AsyncBaseTransport):
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.attempts = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.attempts += 1
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_a_refused_post_was_never_sent_so_it_is_retried(backend: str) -> None:
+    attempts, caught = anyio.run(_refused_post_flow, backend=backend)
+    assert attempts == 3
+    assert isinstance(caught, ApiConnectionError)
+    assert not isinstance(caught, ApiTimeoutError)
+    assert isinstance(caught.__cause__, httpx.ConnectError)
+
+
+async def _refused_post_flow() -> tuple[int, Exception]:
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)  # noqa: S610 - anyio, not Django
+    await listener.aclose()  # nothing listens there now: every connection is refused
+    transport = _Counting(DefaultTransport())
+    async with SpiceworksClient(
+        token="t", base_url=f"http://127.0.0.1:{port}", transport=transport, retry=RetryPolicy(max_attempts=3)
+    ) as client:
+        with pytest.raises(ApiConnectionError) as caught:
+            await client.tickets.create_ticket(body=TicketCreate(summary="New"))
+    return transport.attempts, caught.value
