@@ -6,6 +6,8 @@ or a fake sleep "waits", or trio's virtual clock. No test waits for real.
 
 from __future__ import annotations
 
+import asyncio
+import selectors
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,7 +18,7 @@ import stamina
 import trio
 import trio.testing
 
-from itsm_async import ApiTimeoutError, RetryEvent, RetryPolicy, RetryTransport, SpiceworksClient
+from itsm_async import ApiConnectionError, ApiTimeoutError, RetryEvent, RetryPolicy, RetryTransport, SpiceworksClient
 
 URL = "https://sw.test/x"
 SPICEWORKS_URL = "https://sw.test"
@@ -176,15 +178,49 @@ async def test_a_wait_that_overruns_sends_nothing_more() -> None:
     assert transport.retries == 0  # announced, but never sent
 
 
-def run_in_virtual_time(scenario: Callable[[], Awaitable[None]]) -> float:
-    """Run ``scenario`` on trio with a clock that jumps whenever every task sleeps; return its virtual seconds."""
+def run_in_virtual_time(scenario: Callable[[], Awaitable[None]], backend: str = "trio") -> float:
+    """Run ``scenario`` with a clock that jumps whenever every task sleeps; return its virtual seconds."""
+    if backend == "asyncio":
+
+        async def main() -> None:
+            await scenario()
+
+        with asyncio.Runner(loop_factory=VirtualTimeLoop) as runner:
+            runner.run(main())
+            loop = runner.get_loop()
+            assert isinstance(loop, VirtualTimeLoop)
+            return loop.now
     clock = trio.testing.MockClock(autojump_threshold=0)
     trio.run(scenario, clock=clock)
     return clock.current_time()
 
 
+class VirtualTimeLoop(asyncio.SelectorEventLoop):
+    """An asyncio loop on a virtual clock: when nothing is ready, it jumps to the next timer instead of waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        super().__init__(_JumpingSelector(self))
+
+    def time(self) -> float:
+        return self.now
+
+
+class _JumpingSelector(selectors.DefaultSelector):
+    def __init__(self, loop: VirtualTimeLoop) -> None:
+        super().__init__()
+        self._loop = loop
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        ready = super().select(0)
+        if not ready and timeout is not None and timeout > 0:
+            self._loop.now += timeout
+        return ready
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
 @pytest.mark.parametrize("testing", [False, True], ids=["real-waits", "testing-mode"])
-def test_a_transport_ignoring_timeouts_is_cut_short_at_the_budget(testing: bool) -> None:
+def test_a_transport_ignoring_timeouts_is_cut_short_at_the_budget(testing: bool, backend: str) -> None:
     # The in-memory transport never reads the timeout extension: the budget holds all the same,
     # and the caller gets the typed timeout.
     requests: list[httpx.Request] = []
@@ -205,9 +241,43 @@ def test_a_transport_ignoring_timeouts_is_cut_short_at_the_budget(testing: bool)
         assert "budget" in str(caught.value.__cause__)
 
     with stamina.set_testing(testing, attempts=3, cap=True):
-        elapsed = run_in_virtual_time(scenario)
+        elapsed = run_in_virtual_time(scenario, backend)
     assert elapsed == pytest.approx(1.0)
     assert len(requests) == 2
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_a_timeout_the_transport_raises_itself_is_not_the_budgets(backend: str) -> None:
+    # Raised inside the cap, well within the budget: the transport's own error, not a cut.
+    async def times_out(request: httpx.Request) -> httpx.Response:
+        await anyio.sleep(0.1)
+        raise TimeoutError("the transport's own")
+
+    async def scenario() -> None:
+        async with SpiceworksClient(
+            token="t0k3n", base_url=SPICEWORKS_URL, transport=httpx.MockTransport(times_out), retry=ONE_SECOND
+        ) as client:
+            with pytest.raises(ApiConnectionError, match="the transport's own") as caught:
+                await client.tickets.get_ticket(42)
+        assert isinstance(caught.value.__cause__, TimeoutError)
+        assert "budget" not in str(caught.value)
+
+    with stamina.set_testing(False):
+        elapsed = run_in_virtual_time(scenario, backend)
+    assert elapsed == pytest.approx(0.1)
+
+
+def test_the_virtual_time_loop_jumps_to_the_next_timer() -> None:
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        woke: list[float] = []
+        loop.call_later(5, lambda: woke.append(loop.time()))
+        await asyncio.sleep(2)
+        woke.append(loop.time())
+        await asyncio.sleep(4)
+        assert woke == [2.0, 5.0]
+
+    assert run_in_virtual_time(scenario, "asyncio") == pytest.approx(6.0)
 
 
 def test_a_call_within_the_budget_is_not_cut() -> None:
@@ -232,3 +302,48 @@ def test_a_call_within_the_budget_is_not_cut() -> None:
         elapsed = run_in_virtual_time(scenario)
     # Three attempts of 0.4 s and waits of 0.1 s and 0.2 s, all within the budget.
     assert elapsed == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_a_callers_own_deadline_inside_the_budget_cancels_the_call(backend: str) -> None:
+    # The caller's cancel scope ends first: the call is cancelled (not a budget timeout), and the scope catches it.
+    async def hangs(request: httpx.Request) -> httpx.Response:
+        await anyio.sleep(30)
+        return httpx.Response(200, json=TICKET)
+
+    outcome: list[str] = []
+
+    async def scenario() -> None:
+        async with SpiceworksClient(
+            token="t0k3n", base_url=SPICEWORKS_URL, transport=httpx.MockTransport(hangs), retry=ONE_SECOND
+        ) as client:
+            with anyio.move_on_after(0.5) as scope:
+                await client.tickets.get_ticket(42)
+            outcome.append("cancelled" if scope.cancelled_caught else "finished")
+            # The client still works after the cancelled call, and its budget still cuts.
+            with pytest.raises(ApiTimeoutError):
+                await client.tickets.get_ticket(42)
+            outcome.append("cut")
+
+    with stamina.set_testing(False):
+        elapsed = run_in_virtual_time(scenario, backend)
+    assert outcome == ["cancelled", "cut"]
+    assert elapsed == pytest.approx(1.5)
+
+
+def test_an_asyncio_timeout_around_the_call_is_the_callers() -> None:
+    async def hangs(request: httpx.Request) -> httpx.Response:
+        await anyio.sleep(30)
+        return httpx.Response(200, json=TICKET)
+
+    async def scenario() -> None:
+        async with SpiceworksClient(
+            token="t0k3n", base_url=SPICEWORKS_URL, transport=httpx.MockTransport(hangs), retry=ONE_SECOND
+        ) as client:
+            with pytest.raises(TimeoutError) as caught:
+                async with asyncio.timeout(0.25):
+                    await client.tickets.get_ticket(42)
+            assert not isinstance(caught.value, ApiTimeoutError)
+
+    with stamina.set_testing(False):
+        assert run_in_virtual_time(scenario, "asyncio") == pytest.approx(0.25)

@@ -89,9 +89,14 @@ _NO_BODY = httpx.ByteStream(b"")
 _WARNED_LIMIT = 1024
 
 
+_SPICEWORKS_RECORDED: Callable[[], int]
+_KLOUDLESS_RECORDED: Callable[[], int]
+_SPICEWORKS_RECORDED, _KLOUDLESS_RECORDED = (types.mismatches_recorded for types in _TYPES)
+
+
 def _recorded() -> int:
     """Mismatches recorded by both generated packages so far (see their ``types.mismatch``)."""
-    return sum(types.mismatches_recorded() for types in _TYPES)
+    return _SPICEWORKS_RECORDED() + _KLOUDLESS_RECORDED()
 
 
 def _shape(path: str) -> str:
