@@ -38,6 +38,7 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[sandbox,bench]")
     session.run("python", "tests/bench/bench_paging.py")
     session.run("python", "tests/bench/bench_tracing.py")
+    session.run("python", "tests/bench/bench_layers.py")
     session.run("python", "tests/bench/bench_peers.py", *session.posargs)
 
 

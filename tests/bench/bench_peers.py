@@ -1,6 +1,6 @@
 """Peer benchmark: itsm_async against raw httpx, raw aiohttp and the stock generated client.
 
-    python tests/bench/bench_peers.py [--rounds 5] [--sequential 1000] ...   (``--help`` lists the sizes)
+    python tests/bench/bench_peers.py [--rounds 7] [--sequential 2000] ...   (``--help`` lists the sizes)
 
 Every client talks to one canned Spiceworks server (``canned_server.py``) in
 a separate process on loopback. The machine is shared and noisy, so nothing
@@ -667,8 +667,8 @@ def targets(sizes: Sizes, results: Results) -> list[str]:
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     size = parser.add_argument_group("sizes")
-    size.add_argument("--rounds", type=int, default=5, help="rounds; each cell is a median over them (5)")
-    size.add_argument("--sequential", type=int, default=800, help="A: sequential GETs (800)")
+    size.add_argument("--rounds", type=int, default=7, help="rounds; each cell is a median over them (7)")
+    size.add_argument("--sequential", type=int, default=2000, help="A: sequential GETs (2000)")
     size.add_argument("--in-flight-requests", type=int, default=800, help="B: GETs (800)")
     size.add_argument("--in-flight", type=int, default=64, help="B: requests in flight (64)")
     size.add_argument("--pages", type=int, default=150, help="C: pages parsed (150)")
