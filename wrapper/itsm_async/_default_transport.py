@@ -142,7 +142,7 @@ def _header_pairs(headers: httpx.Headers) -> list[tuple[str, str]]:
 
 
 def _httpx_error(exc: Exception, request: httpx.Request) -> httpx.TransportError | None:
-    """The httpx error for an aiohttp one; None for an error that is not aiohttp's.
+    """The httpx error for an aiohttp error or a timeout; None for any other error.
 
     httpx-aiohttp's table, read from the error's own class outwards so the
     most specific entry wins: a refused connection is a ``ConnectError``

@@ -240,7 +240,7 @@ class RetryTransport(httpx.AsyncBaseTransport):
         # The inner transport should honour the clipped timeouts; this cap
         # holds the budget for one that does not (a fake, an ASGI app). On
         # asyncio, asyncio's own timeout is the cap: an anyio cancel scope
-        # costs a few times more, on every call (README, *Design notes*).
+        # costs about twice as much, on every call (README, *Design notes*).
         if sniffio.current_async_library() == "asyncio":
             cap = asyncio.timeout(remaining)
             try:
