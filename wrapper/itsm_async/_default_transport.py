@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import sniffio
@@ -79,10 +79,9 @@ def _aiohttp_transport() -> AiohttpTransport:
     from httpx_aiohttp import AiohttpTransport
 
     class ApiTransport(AiohttpTransport):
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            session = self.client
-            if not isinstance(session, aiohttp.ClientSession):
-                session = self.client = self.get_client()
+        @staticmethod
+        def arguments(request: httpx.Request) -> tuple[str, yarl.URL, dict[str, Any]]:
+            """The method, URL and keyword arguments aiohttp's ``session.request`` is given for ``request``."""
             timeout = request.extensions.get("timeout", {})
             headers = request.headers
             data: bytes | httpx.AsyncByteStream | None
@@ -93,22 +92,28 @@ def _aiohttp_transport() -> AiohttpTransport:
                 assert isinstance(stream, httpx.AsyncByteStream)
                 data = stream
                 headers.pop("transfer-encoding", None)  # aiohttp frames the body itself
+            options = {
+                "headers": _header_pairs(headers),
+                "data": data,
+                "allow_redirects": False,
+                "auto_decompress": False,
+                "compress": False,
+                "timeout": aiohttp.ClientTimeout(
+                    sock_connect=timeout.get("connect"),
+                    sock_read=timeout.get("read"),
+                    connect=timeout.get("pool"),
+                ),
+                "server_hostname": request.extensions.get("sni_hostname"),
+            }
+            return request.method, yarl.URL(str(request.url), encoded=True), options
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            session = self.client
+            if not isinstance(session, aiohttp.ClientSession):
+                session = self.client = self.get_client()
+            method, url, options = self.arguments(request)
             try:
-                response = await session.request(
-                    request.method,
-                    yarl.URL(str(request.url), encoded=True),
-                    headers=_header_pairs(headers),
-                    data=data,
-                    allow_redirects=False,
-                    auto_decompress=False,
-                    compress=False,
-                    timeout=aiohttp.ClientTimeout(
-                        sock_connect=timeout.get("connect"),
-                        sock_read=timeout.get("read"),
-                        connect=timeout.get("pool"),
-                    ),
-                    server_hostname=request.extensions.get("sni_hostname"),
-                )
+                response = await session.request(method, url, **options)
                 try:
                     # Still content-encoded: httpx decodes it when it is read.
                     body = await response.read()
